@@ -1,0 +1,2 @@
+export * from './kafka/kafka-client';
+export * from './kafka/kafka.module';

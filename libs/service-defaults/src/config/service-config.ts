@@ -1,0 +1,49 @@
+import { env, EnvSpec, loadConfig } from './env';
+
+/** Variables every app reads; an app adds its own with `extra`. */
+export interface CommonConfig {
+  NODE_ENV: 'development' | 'production' | 'test';
+  PORT: number;
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  KAFKA_BROKERS: string[];
+  DATABASE_URL: string;
+  JWT_SECRET: string;
+  REDIS_URL: string | undefined;
+  OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined;
+  SHUTDOWN_TIMEOUT_MS: number;
+}
+
+export const DEV_JWT_SECRET = 'orderflow-dev-secret-change-me-0123456789';
+
+export interface ServiceIdentity {
+  /** e.g. `order-service`; used for logs, metrics, traces, Kafka client and consumer group ids. */
+  name: string;
+  defaultPort: number;
+  /** Database name on the local Postgres, for the DATABASE_URL default. */
+  database: string;
+}
+
+export function commonConfigSpec(service: ServiceIdentity): EnvSpec<CommonConfig> {
+  return {
+    NODE_ENV: env.oneOf(['development', 'production', 'test'] as const, 'development'),
+    PORT: env.port(service.defaultPort),
+    LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    KAFKA_BROKERS: env.hostPorts('127.0.0.1:9092'),
+    DATABASE_URL: env.url({
+      protocols: ['postgres', 'postgresql'],
+      default: `postgres://postgres@127.0.0.1:5432/${service.database}`,
+    }),
+    JWT_SECRET: env.secret({ devDefault: DEV_JWT_SECRET, minLength: 32 }),
+    REDIS_URL: env.optionalUrl({ protocols: ['redis', 'rediss'] }),
+    OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http', 'https'] }),
+    SHUTDOWN_TIMEOUT_MS: env.int({ min: 100, max: 120_000, default: 10_000 }),
+  };
+}
+
+export function loadServiceConfig<Extra = object>(
+  service: ServiceIdentity,
+  extra?: EnvSpec<Extra>,
+  source: NodeJS.ProcessEnv = process.env,
+): CommonConfig & Extra {
+  return loadConfig({ ...commonConfigSpec(service), ...(extra ?? {}) } as EnvSpec<CommonConfig & Extra>, source);
+}
