@@ -6,7 +6,18 @@ import tseslint from 'typescript-eslint';
 const appScopes = ['order', 'inventory', 'payment', 'shipping', 'notification', 'gateway'];
 
 export default [
-  { ignores: ['**/dist', '**/node_modules', '.cache', '.infra', '.nx', 'coverage', 'docs/events', 'bench/results'] },
+  {
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      '.cache',
+      '.infra',
+      '.nx',
+      'coverage',
+      'docs/events',
+      'bench/results',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { plugins: { '@nx': nx } },
@@ -24,10 +35,19 @@ export default [
           allow: [],
           depConstraints: [
             // Role axis: apps sit on top; contracts are the only thing services share about each other.
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'] },
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:platform',
+              onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'],
+            },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:platform', 'type:contracts'] },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: ['type:testing', 'type:platform', 'type:contracts'],
+            },
             // Scope axis: a service sees only itself and shared libs; shared libs see only shared libs.
             ...appScopes.map((scope) => ({
               sourceTag: `scope:${scope}`,
@@ -40,8 +60,30 @@ export default [
     },
   },
   {
+    files: ['jest.config.js', 'tools/jest/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', jest: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['tools/**/*.{js,mjs,cjs}', 'bench/**/*.{js,mjs}', 'apps/gateway/public/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', document: 'readonly', window: 'readonly', localStorage: 'readonly', io: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        Buffer: 'readonly',
+        document: 'readonly',
+        window: 'readonly',
+        localStorage: 'readonly',
+        io: 'readonly',
+      },
+    },
     rules: { 'no-console': 'off' },
   },
   prettier,

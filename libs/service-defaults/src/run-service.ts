@@ -18,7 +18,9 @@ export interface RunServiceOptions<Extra> {
 }
 
 /** Loads config (or exits with one line naming the bad variable), then boots and serves the app. */
-export async function runService<Extra = object>(options: RunServiceOptions<Extra>): Promise<INestApplication> {
+export async function runService<Extra = object>(
+  options: RunServiceOptions<Extra>,
+): Promise<INestApplication> {
   const { identity } = options;
   const config = loadConfigOrExit(identity, options.config);
   setServiceContext(identity, config);
@@ -56,7 +58,11 @@ function loadConfigOrExit<Extra>(identity: ServiceIdentity, extra?: EnvSpec<Extr
  * finish in-flight work, flush the relay), then the process exits 0. A shutdown that takes longer
  * than SHUTDOWN_TIMEOUT_MS exits 1 instead of hanging.
  */
-function installShutdown(app: INestApplication, timeoutMs: number, logger: ReturnType<typeof createRootLogger>) {
+function installShutdown(
+  app: INestApplication,
+  timeoutMs: number,
+  logger: ReturnType<typeof createRootLogger>,
+) {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

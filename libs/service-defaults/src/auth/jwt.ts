@@ -18,7 +18,12 @@ export function verifyToken(token: string, secret: string): TokenCheck {
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : 'invalid token' };
   }
-  if (typeof claims !== 'object' || typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 128) {
+  if (
+    typeof claims !== 'object' ||
+    typeof claims.sub !== 'string' ||
+    claims.sub.length === 0 ||
+    claims.sub.length > 128
+  ) {
     return { ok: false, reason: 'token has no valid sub claim' };
   }
   const roles: unknown = claims['roles'];
@@ -28,7 +33,11 @@ export function verifyToken(token: string, secret: string): TokenCheck {
   };
 }
 
-export function signToken(customerId: string, secret: string, opts: { admin?: boolean; expiresInSeconds?: number } = {}) {
+export function signToken(
+  customerId: string,
+  secret: string,
+  opts: { admin?: boolean; expiresInSeconds?: number } = {},
+) {
   return jwt.sign({ roles: opts.admin ? ['admin'] : [] }, secret, {
     algorithm: 'HS256',
     subject: customerId,

@@ -33,7 +33,8 @@ function required<T>(parse: (raw: string, name: string) => T, fallback?: T): Env
 function parseInteger(raw: string, name: string, min: number, max: number): number {
   if (!/^-?\d+$/.test(raw)) throw new Problem(`${name} must be an integer (got "${raw}")`);
   const value = Number(raw);
-  if (value < min || value > max) throw new Problem(`${name} must be between ${min} and ${max} (got ${value})`);
+  if (value < min || value > max)
+    throw new Problem(`${name} must be between ${min} and ${max} (got ${value})`);
   return value;
 }
 
@@ -63,13 +64,15 @@ export const env = {
 
   string: (opts: { default?: string; pattern?: RegExp } = {}) =>
     required((raw, name) => {
-      if (opts.pattern && !opts.pattern.test(raw)) throw new Problem(`${name} has an invalid format (got "${raw}")`);
+      if (opts.pattern && !opts.pattern.test(raw))
+        throw new Problem(`${name} has an invalid format (got "${raw}")`);
       return raw;
     }, opts.default),
 
   oneOf: <T extends string>(values: readonly T[], fallback?: T) =>
     required((raw, name) => {
-      if (!values.includes(raw as T)) throw new Problem(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
+      if (!values.includes(raw as T))
+        throw new Problem(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
       return raw as T;
     }, fallback),
 
@@ -97,10 +100,12 @@ export const env = {
   secret: (opts: { devDefault: string; minLength: number }): EnvVar<string> => ({
     parse(raw, name, source) {
       if (!present(raw)) {
-        if (source.NODE_ENV === 'production') throw new Problem(`${name} is required when NODE_ENV=production`);
+        if (source.NODE_ENV === 'production')
+          throw new Problem(`${name} is required when NODE_ENV=production`);
         return opts.devDefault;
       }
-      if (raw.length < opts.minLength) throw new Problem(`${name} must be at least ${opts.minLength} characters`);
+      if (raw.length < opts.minLength)
+        throw new Problem(`${name} must be at least ${opts.minLength} characters`);
       return raw;
     },
   }),

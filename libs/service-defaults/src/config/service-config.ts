@@ -45,5 +45,8 @@ export function loadServiceConfig<Extra = object>(
   extra?: EnvSpec<Extra>,
   source: NodeJS.ProcessEnv = process.env,
 ): CommonConfig & Extra {
-  return loadConfig({ ...commonConfigSpec(service), ...(extra ?? {}) } as EnvSpec<CommonConfig & Extra>, source);
+  return loadConfig(
+    { ...commonConfigSpec(service), ...(extra ?? {}) } as EnvSpec<CommonConfig & Extra>,
+    source,
+  );
 }

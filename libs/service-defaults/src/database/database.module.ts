@@ -39,7 +39,8 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [SERVICE_CONFIG, SERVICE_IDENTITY],
-          useFactory: (config: CommonConfig, identity: ServiceIdentity) => dataSourceOptions(config, identity, options),
+          useFactory: (config: CommonConfig, identity: ServiceIdentity) =>
+            dataSourceOptions(config, identity, options),
           dataSourceFactory: async (opts) => {
             const dataSource = await new DataSource(opts as DataSourceOptions).initialize();
             await runMigrationsExclusively(dataSource);

@@ -19,6 +19,8 @@ export class HealthController {
   @Get('ready')
   async ready(@Res() res: Response) {
     const report = await this.health.readiness();
-    res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
+    res
+      .status(report.ready ? 200 : 503)
+      .json({ status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
   }
 }

@@ -27,7 +27,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(exception);
     if (problem.status >= 500) this.logger.error({ err: exception, path: req.path }, 'unhandled error');
     if (res.headersSent) return;
-    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify({ ...problem, instance: req.originalUrl }));
+    res
+      .status(problem.status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify({ ...problem, instance: req.originalUrl }));
   }
 
   private toProblem(exception: unknown): ProblemDetails {
@@ -70,6 +73,9 @@ function fromBodyParser(error: BodyParserError): ProblemDetails {
     case 'charset.unsupported':
       return generic(415, 'The request body encoding is not supported');
     default:
-      return generic(error.status >= 400 && error.status < 500 ? error.status : 400, 'The request body could not be read');
+      return generic(
+        error.status >= 400 && error.status < 500 ? error.status : 400,
+        'The request body could not be read',
+      );
   }
 }

@@ -7,7 +7,8 @@ const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 @Injectable()
 export class RequireJsonMiddleware implements NestMiddleware {
   use(req: Request, _res: Response, next: NextFunction) {
-    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (WITH_BODY.has(req.method) && hasBody && !req.is(['application/json', 'application/*+json'])) {
       throw new UnsupportedMediaTypeException('Send the request body as application/json');
     }

@@ -1,0 +1,4 @@
+export * from './wait-for';
+export * from './names';
+export * from './infra';
+export * from './app-supervisor';
