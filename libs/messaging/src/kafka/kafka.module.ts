@@ -1,6 +1,12 @@
 import { Global, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Admin, Kafka } from 'kafkajs';
-import { CommonConfig, HealthRegistry, SERVICE_CONFIG, SERVICE_IDENTITY, ServiceIdentity } from '@orderflow/service-defaults';
+import {
+  CommonConfig,
+  HealthRegistry,
+  SERVICE_CONFIG,
+  SERVICE_IDENTITY,
+  ServiceIdentity,
+} from '@orderflow/service-defaults';
 import { createKafka } from './kafka-client';
 
 /** Admin connection used for readiness and topic provisioning. */
@@ -21,7 +27,9 @@ export class KafkaAdmin implements OnModuleInit, OnApplicationShutdown {
       await this.admin.describeCluster();
     });
     // Start even when Kafka is down: readiness reports it, and kafkajs reconnects on first use.
-    await this.admin.connect().catch((error: Error) => this.logger.warn(`kafka not reachable yet: ${error.message}`));
+    await this.admin
+      .connect()
+      .catch((error: Error) => this.logger.warn(`kafka not reachable yet: ${error.message}`));
   }
 
   async onApplicationShutdown() {
@@ -35,7 +43,8 @@ export class KafkaAdmin implements OnModuleInit, OnApplicationShutdown {
     {
       provide: Kafka,
       inject: [SERVICE_CONFIG, SERVICE_IDENTITY],
-      useFactory: (config: CommonConfig, identity: ServiceIdentity) => createKafka(identity.name, config.KAFKA_BROKERS),
+      useFactory: (config: CommonConfig, identity: ServiceIdentity) =>
+        createKafka(identity.name, config.KAFKA_BROKERS),
     },
     KafkaAdmin,
   ],

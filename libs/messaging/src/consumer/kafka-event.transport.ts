@@ -1,0 +1,160 @@
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { deadLetterTopic, EVENT_CATALOG, isEventType } from '@orderflow/contracts';
+import { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
+import type { EventEnvelope } from '../envelope/event-envelope';
+import { ensureTopics } from '../kafka/ensure-topics';
+import type { OutboxWriter } from '../outbox/outbox-writer';
+import type { EventContext } from './event-context';
+import { EventProcessor, ProcessingInterrupted, ProcessOutcome } from './event-processor';
+import { DEFAULT_RETRY_POLICY, RetryPolicy } from './failure-policy';
+
+export interface KafkaEventTransportOptions {
+  kafka: Kafka;
+  dataSource: DataSource;
+  outbox: OutboxWriter;
+  /** Consumer group id; by convention the service name. */
+  group: string;
+  topicPrefix?: string;
+  retry?: Partial<RetryPolicy>;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Partitions handled in parallel by this member (each partition stays sequential). */
+  partitionsConsumedConcurrently?: number;
+  /** Called after each message, e.g. for metrics or tests. */
+  onOutcome?: (outcome: ProcessOutcome, event: { topic: string; partition: number; offset: string }) => void;
+}
+
+/**
+ * Nest transport strategy: serves `@EventPattern('<EventType>')` handlers from Kafka. Subscribes to
+ * the topics of the handled event types, processes each partition in order, and commits an
+ * offset only after the message's transaction committed (or it was dead-lettered).
+ */
+export class KafkaEventTransport extends Server implements CustomTransportStrategy {
+  private consumer: Consumer | undefined;
+  private deadLetters: DeadLetterPublisher | undefined;
+  private stopping = false;
+  private readonly wakeSleepers = new Set<() => void>();
+  private readonly options: KafkaEventTransportOptions & { retry: RetryPolicy };
+
+  constructor(options: KafkaEventTransportOptions) {
+    super();
+    this.options = { ...options, retry: { ...DEFAULT_RETRY_POLICY, ...options.retry } };
+  }
+
+  /** Topics of the event types that have a handler. */
+  subscribedTopics(): string[] {
+    const topics = new Set<string>();
+    for (const pattern of this.messageHandlers.keys()) {
+      if (!isEventType(pattern)) throw new Error(`@EventPattern('${pattern}') is not an event type of the catalog`);
+      topics.add(`${this.options.topicPrefix ?? ''}${EVENT_CATALOG[pattern].topic}`);
+    }
+    return [...topics];
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(() => callback(), callback);
+  }
+
+  private async start(): Promise<void> {
+    const { kafka, group } = this.options;
+    const topics = this.subscribedTopics();
+    if (topics.length === 0) return;
+    const dlqTopic = deadLetterTopic(group);
+    await ensureTopics(kafka, [...topics, dlqTopic]);
+    this.deadLetters = new DeadLetterPublisher(kafka, group, dlqTopic);
+    await this.deadLetters.connect();
+    const processor = new EventProcessor({
+      group,
+      dataSource: this.options.dataSource,
+      outbox: this.options.outbox,
+      deadLetters: this.deadLetters,
+      retry: this.options.retry,
+      handlerFor: (type) => this.invokerFor(type),
+      pause: (ms) => this.pause(ms),
+    });
+    this.consumer = kafka.consumer({
+      groupId: group,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
+      allowAutoTopicCreation: false,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
+      eachBatch: (payload) => this.consumeBatch(processor, payload),
+    });
+    this.logger.log(`consuming ${topics.join(', ')} as ${group}`);
+  }
+
+  private async consumeBatch(processor: EventProcessor, payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    // Keeps the session alive while a long handler or a retry backoff runs.
+    const keepAlive = setInterval(() => {
+      heartbeat().catch((error: Error) => this.logger.debug?.(`heartbeat: ${error.message}`));
+    }, this.options.heartbeatIntervalMs ?? 3_000);
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || this.stopping) break;
+        let outcome: ProcessOutcome;
+        try {
+          outcome = await processor.process(batch.topic, batch.partition, message);
+        } catch (error) {
+          if (error instanceof ProcessingInterrupted) break;
+          // Database or broker unreachable even for the dead letter: do not skip the message.
+          // Throwing makes kafkajs seek back and redeliver it.
+          throw error;
+        }
+        resolveOffset(message.offset);
+        this.options.onOutcome?.(outcome, { topic: batch.topic, partition: batch.partition, offset: message.offset });
+        await commitOffsetsIfNecessary();
+      }
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private invokerFor(type: string) {
+    const handler = this.getHandlerByPattern(type);
+    if (!handler) return undefined;
+    return async (event: EventEnvelope, ctx: EventContext) => {
+      await lastValueFrom(this.transformToObservable(await handler(event, ctx)), { defaultValue: undefined });
+    };
+  }
+
+  private pause(ms: number): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakeSleepers.delete(wake);
+        resolve(!this.stopping);
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakeSleepers.add(wake);
+    });
+  }
+
+  /** Stops fetching, lets in-flight handlers finish, commits their offsets, leaves the group. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    for (const wake of [...this.wakeSleepers]) wake();
+    await this.consumer?.stop();
+    await this.consumer?.disconnect();
+    await this.deadLetters?.disconnect();
+  }
+
+  on(): never {
+    throw new Error('KafkaEventTransport does not emit events');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+}

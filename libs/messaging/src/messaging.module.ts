@@ -1,0 +1,100 @@
+import { Catch, DynamicModule, INestApplication, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, RpcExceptionFilter } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { Observable, throwError } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { EventType } from '@orderflow/contracts';
+import { CommonConfig, SERVICE_CONFIG, SERVICE_IDENTITY, ServiceIdentity } from '@orderflow/service-defaults';
+import { KafkaEventTransport, KafkaEventTransportOptions } from './consumer/kafka-event.transport';
+import { ensureTopics } from './kafka/ensure-topics';
+import { OutboxRelay, OutboxRelayOptions } from './outbox/outbox-relay';
+import { OutboxWriter } from './outbox/outbox-writer';
+
+export interface MessagingModuleOptions {
+  /** Event types this service records; their topics are created at start-up if missing. */
+  produces?: EventType[];
+  /** Prefix of every topic name (default: env MESSAGING_TOPIC_PREFIX or none). */
+  topicPrefix?: string;
+  /** `false` runs no relay in this process (the outbox then waits for another replica). */
+  relay?: false | Partial<Omit<OutboxRelayOptions, 'kafka' | 'connectionString'>>;
+  consumer?: Partial<Omit<KafkaEventTransportOptions, 'kafka' | 'dataSource' | 'outbox'>>;
+}
+
+const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+
+/** Runs the relay for the lifetime of the app; on shutdown, after consumers stopped, flushes it. */
+@Injectable()
+export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly relay: OutboxRelay | undefined;
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingModuleOptions,
+    @Inject(SERVICE_CONFIG) config: CommonConfig,
+    private readonly outbox: OutboxWriter,
+    private readonly kafka: Kafka,
+  ) {
+    if (options.relay !== false) {
+      this.relay = new OutboxRelay({ ...options.relay, kafka, connectionString: config.DATABASE_URL });
+    }
+  }
+
+  async onApplicationBootstrap() {
+    const topics = (this.options.produces ?? []).map((type) => this.outbox.topicOf(type));
+    if (topics.length > 0) await ensureTopics(this.kafka, topics);
+    await this.relay?.start();
+  }
+
+  async onApplicationShutdown() {
+    await this.relay?.stop();
+  }
+}
+
+/** Hands handler errors to the transport unchanged (Nest's default RPC filter masks them). */
+@Catch()
+export class EventErrorPassthroughFilter implements RpcExceptionFilter {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
+  }
+}
+
+/**
+ * Outbox writer, relay and Kafka event transport of one service. Needs `KafkaModule` and the
+ * service's `DatabaseModule` (with `MESSAGING_MIGRATIONS`); start consuming with `startMessaging`.
+ */
+@Module({})
+export class MessagingModule {
+  static forService(options: MessagingModuleOptions = {}): DynamicModule {
+    const topicPrefix = options.topicPrefix ?? process.env.MESSAGING_TOPIC_PREFIX ?? '';
+    return {
+      module: MessagingModule,
+      global: true,
+      providers: [
+        { provide: MESSAGING_OPTIONS, useValue: { ...options, topicPrefix } },
+        {
+          provide: OutboxWriter,
+          inject: [SERVICE_IDENTITY],
+          useFactory: (identity: ServiceIdentity) => new OutboxWriter({ producer: identity.name, topicPrefix }),
+        },
+        OutboxRelayService,
+        {
+          provide: KafkaEventTransport,
+          inject: [Kafka, DataSource, OutboxWriter, SERVICE_IDENTITY],
+          useFactory: (kafka: Kafka, dataSource: DataSource, outbox: OutboxWriter, identity: ServiceIdentity) =>
+            new KafkaEventTransport({ group: identity.name, ...options.consumer, kafka, dataSource, outbox, topicPrefix }),
+        },
+      ],
+      exports: [OutboxWriter, OutboxRelayService, KafkaEventTransport],
+    };
+  }
+}
+
+/**
+ * Serves the app's `@EventPattern` handlers from Kafka. Call from runService's `configure` hook:
+ * it initializes the app first, so handlers only run once every module is ready.
+ */
+export async function startMessaging(app: INestApplication): Promise<void> {
+  // Without inheritAppConfig: HTTP guards and filters (auth, problem+json) do not apply to events.
+  const microservice = app.connectMicroservice({ strategy: app.get(KafkaEventTransport) });
+  microservice.useGlobalFilters(new EventErrorPassthroughFilter());
+  await app.init();
+  await app.startAllMicroservices();
+}

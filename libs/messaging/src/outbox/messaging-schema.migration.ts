@@ -1,0 +1,59 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Tables of the messaging lib, created in each service's own database: add
+ * `MESSAGING_MIGRATIONS` to the service's migrations.
+ *
+ * - `messaging_outbox`: events committed with the state change that caused them, waiting for the
+ *   relay. A statement trigger NOTIFYs the relay; notifications are delivered only on commit.
+ * - `messaging_inbox`: (consumer group, event id) of every event a consumer group has applied.
+ */
+export class MessagingSchema1764050000000 implements MigrationInterface {
+  name = 'MessagingSchema1764050000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      create table messaging_outbox (
+        id bigint generated always as identity primary key,
+        event_id uuid not null unique,
+        topic text not null,
+        message_key text not null,
+        event_type text not null,
+        headers jsonb not null,
+        payload jsonb not null,
+        created_at timestamptz not null default now(),
+        published_at timestamptz
+      )`);
+    await runner.query(`create index messaging_outbox_unpublished on messaging_outbox (id) where published_at is null`);
+    await runner.query(`create index messaging_outbox_published on messaging_outbox (published_at) where published_at is not null`);
+    await runner.query(`
+      create function messaging_outbox_notify() returns trigger language plpgsql as $$
+      begin
+        perform pg_notify('messaging_outbox', '');
+        return null;
+      end $$`);
+    await runner.query(`
+      create trigger messaging_outbox_notify after insert on messaging_outbox
+      for each statement execute function messaging_outbox_notify()`);
+    await runner.query(`
+      create table messaging_inbox (
+        consumer_group text not null,
+        event_id uuid not null,
+        event_type text not null,
+        processed_at timestamptz not null default now(),
+        primary key (consumer_group, event_id)
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('drop table messaging_inbox');
+    await runner.query('drop trigger messaging_outbox_notify on messaging_outbox');
+    await runner.query('drop function messaging_outbox_notify()');
+    await runner.query('drop table messaging_outbox');
+  }
+}
+
+export const MESSAGING_MIGRATIONS = [MessagingSchema1764050000000];
+
+/** Channel the outbox trigger notifies on commit. */
+export const OUTBOX_CHANNEL = 'messaging_outbox';

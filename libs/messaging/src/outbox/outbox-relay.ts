@@ -1,0 +1,193 @@
+import { Logger } from '@nestjs/common';
+import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
+import { Client } from 'pg';
+import { OUTBOX_CHANNEL } from './messaging-schema.migration';
+
+export interface OutboxRelayOptions {
+  /** URL of the service's database. The relay holds one dedicated connection of its own. */
+  connectionString: string;
+  kafka: Kafka;
+  /** Rows per read and per Kafka send under load. */
+  batchSize?: number;
+  /** Fallback poll when no notification arrives (lost NOTIFY, relay restarted, ...). */
+  pollIntervalMs?: number;
+  /** How often a standby relay tries to become the active one. */
+  standbyRetryMs?: number;
+  /** Published rows are deleted after this long. */
+  retentionMs?: number;
+  cleanupIntervalMs?: number;
+}
+
+type RelayRow = { id: string; topic: string; message_key: string; headers: Record<string, string>; payload: string };
+
+/** Key of the session advisory lock that makes one relay per database the active one. */
+const RELAY_LEADER_LOCK = 727_002;
+
+/**
+ * Publishes committed outbox rows to Kafka, at least once and in `id` order.
+ *
+ * One relay per database is active at a time: it holds a session advisory lock on its own
+ * connection, and reads, publishes and marks rows through that same connection, so a relay that
+ * loses its session (and with it the lock) cannot mark anything. Other replicas wait as standbys.
+ * Rows are selected by `published_at is null`, never by "id greater than the last one", so a row
+ * whose identity value became visible late is still published. See docs/adr/0003-*.
+ */
+export class OutboxRelay {
+  private readonly logger = new Logger('outbox-relay');
+  private readonly options: Required<OutboxRelayOptions>;
+  private producer: Producer | undefined;
+  private client: Client | undefined;
+  private active = false;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private pendingWake = false;
+  private lastCleanup = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.options = {
+      batchSize: 500,
+      pollIntervalMs: 1_000,
+      standbyRetryMs: 1_000,
+      retentionMs: 24 * 3_600_000,
+      cleanupIntervalMs: 60_000,
+      ...options,
+    };
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.producer = this.options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.loop = this.run();
+  }
+
+  /** Publishes everything committed so far (when active), then stops and disconnects. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wakeUp();
+    await this.loop;
+    try {
+      if (this.active) await this.drain();
+    } finally {
+      await this.closeConnection();
+      await this.producer?.disconnect();
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if (!this.active) {
+          await this.tryBecomeActive();
+          if (!this.active) {
+            await this.sleep(this.options.standbyRetryMs);
+            continue;
+          }
+        }
+        const published = await this.publishBatch();
+        await this.cleanupIfDue();
+        if (published < this.options.batchSize) await this.sleep(this.options.pollIntervalMs);
+      } catch (error) {
+        this.logger.error(`relay cycle failed, reconnecting: ${(error as Error).message}`);
+        await this.closeConnection();
+        await this.sleep(this.options.standbyRetryMs);
+      }
+    }
+  }
+
+  private async tryBecomeActive(): Promise<void> {
+    if (!this.client) {
+      const client = new Client({ connectionString: this.options.connectionString, application_name: 'outbox-relay' });
+      client.on('error', (error) => this.logger.warn(`relay connection error: ${error.message}`));
+      client.on('notification', () => this.wakeUp());
+      await client.connect();
+      this.client = client;
+    }
+    const { rows } = await this.client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RELAY_LEADER_LOCK]);
+    if (!rows[0].locked) return;
+    await this.client.query(`listen ${OUTBOX_CHANNEL}`);
+    this.active = true;
+    this.logger.log('outbox relay is active');
+  }
+
+  private async drain(): Promise<void> {
+    while ((await this.publishBatch()) === this.options.batchSize);
+  }
+
+  /** Reads the oldest unpublished rows, sends them in order, marks them. Returns how many. */
+  private async publishBatch(): Promise<number> {
+    const client = this.requireClient();
+    const { rows } = await client.query<RelayRow>(
+      `select id, topic, message_key, headers, payload::text as payload
+         from messaging_outbox where published_at is null order by id limit $1`,
+      [this.options.batchSize],
+    );
+    if (rows.length === 0) return 0;
+    const byTopic = new Map<string, Message[]>();
+    for (const row of rows) {
+      const messages = byTopic.get(row.topic) ?? [];
+      messages.push({ key: row.message_key, value: row.payload, headers: row.headers });
+      byTopic.set(row.topic, messages);
+    }
+    await this.producer!.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+    // A crash here republishes the batch after restart: at least once, consumers dedupe.
+    await client.query('update messaging_outbox set published_at = now() where id = any($1::bigint[])', [rows.map((row) => row.id)]);
+    return rows.length;
+  }
+
+  private async cleanupIfDue(): Promise<void> {
+    if (Date.now() - this.lastCleanup < this.options.cleanupIntervalMs) return;
+    this.lastCleanup = Date.now();
+    const result = await this.requireClient().query(
+      `delete from messaging_outbox where published_at < now() - make_interval(secs => $1::double precision / 1000)`,
+      [this.options.retentionMs],
+    );
+    if (result.rowCount) this.logger.log(`deleted ${result.rowCount} published outbox rows past retention`);
+  }
+
+  private requireClient(): Client {
+    if (!this.client) throw new Error('relay has no database connection');
+    return this.client;
+  }
+
+  private async closeConnection(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.active = false;
+    // Ending the session releases the advisory lock, so a standby takes over.
+    await client?.end().catch((error: Error) => this.logger.warn(`closing relay connection: ${error.message}`));
+  }
+
+  private wakeUp(): void {
+    this.pendingWake = true;
+    this.wake?.();
+  }
+
+  /** Waits for a NOTIFY, a stop, or the timeout, whichever comes first. */
+  private async sleep(ms: number): Promise<void> {
+    if (this.pendingWake || !this.running) {
+      this.pendingWake = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.wake = undefined;
+    this.pendingWake = false;
+  }
+}

@@ -1,0 +1,93 @@
+import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { createTestDatabase, KAFKA_BROKERS, uniqueName, waitFor } from '@orderflow/testing';
+import { FixtureEnv, FixtureProcess } from './fixture-process';
+
+export interface Effects {
+  total: number;
+  distinctEvents: number;
+  violations: number;
+}
+
+/** One test's own database, topic prefix and consumer group, plus the fixture processes on them. */
+export class MessagingTestBed {
+  readonly kafka = new Kafka({ clientId: 'messaging-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  readonly topicPrefix = `${uniqueName('msg')}.`;
+  readonly group = uniqueName('fixture');
+  readonly ordersTopic = `${this.topicPrefix}orders.events`;
+  readonly dlqTopic = `dlq.${this.group}`;
+  private readonly processes: FixtureProcess[] = [];
+  private db!: Awaited<ReturnType<typeof createTestDatabase>>;
+  private client!: Client;
+
+  async setUp(): Promise<this> {
+    this.db = await createTestDatabase('messaging');
+    this.client = new Client({ connectionString: this.db.url });
+    await this.client.connect();
+    return this;
+  }
+
+  async tearDown(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.stop()));
+    await this.client?.end();
+    await this.db?.drop();
+  }
+
+  get databaseUrl(): string {
+    return this.db.url;
+  }
+
+  start(instance: string, options: Partial<FixtureEnv> = {}): FixtureProcess {
+    const process = new FixtureProcess({ group: this.group, databaseUrl: this.db.url, topicPrefix: this.topicPrefix, instance, ...options });
+    this.processes.push(process);
+    return process;
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.client.query(sql, params)).rows as T[];
+  }
+
+  async effects(): Promise<Effects> {
+    const [row] = await this.query<{ total: string; distinct_events: string; violations: string }>(
+      `select count(*) as total, count(distinct event_id) as distinct_events,
+              (select count(*) from fixture_violation) as violations from fixture_effect`,
+    );
+    return { total: Number(row.total), distinctEvents: Number(row.distinct_events), violations: Number(row.violations) };
+  }
+
+  async waitForEffects(count: number, timeoutMs = 60_000): Promise<Effects> {
+    return waitFor(`${count} effects`, async () => {
+      const effects = await this.effects();
+      return effects.distinctEvents >= count ? effects : false;
+    }, { timeoutMs, intervalMs: 200 });
+  }
+
+  /** Sum of the latest offsets of every partition of a topic: how many messages it holds. */
+  async messageCount(topic: string): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Reads a topic from the beginning until `done` holds for what arrived, or times out. */
+  async readTopic(topic: string, done: (messages: KafkaMessage[]) => boolean, timeoutMs = 30_000): Promise<KafkaMessage[]> {
+    const messages: KafkaMessage[] = [];
+    const consumer = this.kafka.consumer({ groupId: uniqueName('reader') });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+      await waitFor(`messages on ${topic}`, () => done(messages), { timeoutMs });
+      return messages;
+    } finally {
+      await consumer.disconnect();
+    }
+  }
+}
+
+export const header = (message: KafkaMessage, name: string) => message.headers?.[name]?.toString();
