@@ -20,7 +20,10 @@ export const DEAD_LETTER_HEADERS = {
   originalTopic: 'dlq-original-topic',
   originalPartition: 'dlq-original-partition',
   originalOffset: 'dlq-original-offset',
+  consumerGroup: 'dlq-consumer-group',
   error: 'dlq-error',
+  /** `permanent` (not retried) or `exhausted` (failed every attempt). */
+  reason: 'dlq-reason',
   attempts: 'dlq-attempts',
   firstFailureAt: 'dlq-first-failure-at',
   lastFailureAt: 'dlq-last-failure-at',

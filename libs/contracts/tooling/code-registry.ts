@@ -1,0 +1,53 @@
+// The code side of the event API, read statically from apps/*/src: which service subscribes to
+// which event (`@EventPattern('<EventType>')` handlers) and which events it publishes
+// (`ctx.publish('<EventType>', …)`, `outbox.add(manager, '<EventType>', …)`).
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+export interface CodeReference {
+  service: string;
+  eventType: string;
+  file: string;
+}
+
+export interface CodeRegistry {
+  subscriptions: CodeReference[];
+  publications: CodeReference[];
+  /** `@EventPattern(…)` whose argument is not a string literal: the scan cannot read it. */
+  unreadable: string[];
+}
+
+const PATTERN_CALL = /@EventPattern\(\s*([^)]*)\)/g;
+const STRING_LITERAL = /^(['"`])([A-Za-z][A-Za-z0-9]*)\1$/;
+// publish('X', …) or add(manager, 'X', …): the event type literal is the 1st or the 2nd argument.
+const PUBLISH_CALL = /\.(?:publish|add)\(\s*(?:[\w.]+\s*,\s*)?(['"])([A-Z][A-Za-z0-9]*)\1/g;
+const TEST_FILE = /\.(spec|int-spec|e2e-spec)\.ts$/;
+
+function sourceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !TEST_FILE.test(entry.name))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+/** Scans every app under `appsDir`; the service (and consumer group) is the app's folder name. */
+export function scanCodeRegistry(appsDir: string, repoRoot: string): CodeRegistry {
+  const registry: CodeRegistry = { subscriptions: [], publications: [], unreadable: [] };
+  const services = existsSync(appsDir) ? readdirSync(appsDir).sort() : [];
+  for (const service of services) {
+    for (const path of sourceFiles(join(appsDir, service, 'src'))) {
+      const source = readFileSync(path, 'utf8');
+      const file = relative(repoRoot, path);
+      for (const [, argument] of source.matchAll(PATTERN_CALL)) {
+        const literal = STRING_LITERAL.exec(argument.trim());
+        if (literal) registry.subscriptions.push({ service, eventType: literal[2], file });
+        else registry.unreadable.push(`${file}: @EventPattern(${argument.trim()})`);
+      }
+      for (const [, , eventType] of source.matchAll(PUBLISH_CALL)) {
+        registry.publications.push({ service, eventType, file });
+      }
+    }
+  }
+  return registry;
+}
