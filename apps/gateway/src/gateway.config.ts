@@ -1,0 +1,42 @@
+import { CommonConfig, env, EnvSpec, SERVICE_CONFIG } from '@orderflow/service-defaults';
+
+/** The gateway's own variables, validated with the common ones at start-up. */
+export interface GatewayExtraConfig {
+  /** inventory-service base URL, for the storefront's `/api/products` proxy. */
+  INVENTORY_URL: string;
+  /** order-service base URL, for the storefront's `/api/orders` proxy. */
+  ORDER_URL: string;
+  /** Socket.IO: client messages allowed per socket per second (token bucket refill rate). */
+  SOCKET_RATE_PER_SEC: number;
+  /** Socket.IO: how long a connection may stay without completing the handshake. */
+  SOCKET_AUTH_TIMEOUT_MS: number;
+  /** SSE comment heartbeat; also how often an open stream re-checks the projection. */
+  SSE_HEARTBEAT_MS: number;
+  /** Kafka consumer group of the status consumer; every instance of one deployment shares it. */
+  GATEWAY_CONSUMER_GROUP: string;
+}
+
+export type GatewayConfig = CommonConfig & GatewayExtraConfig;
+
+const CONSUMER_GROUP = /^[A-Za-z0-9._-]{1,200}$/;
+
+export const GATEWAY_CONFIG_SPEC: EnvSpec<GatewayExtraConfig> = {
+  INVENTORY_URL: env.url({ protocols: ['http', 'https'], default: 'http://127.0.0.1:3002' }),
+  ORDER_URL: env.url({ protocols: ['http', 'https'], default: 'http://127.0.0.1:3001' }),
+  SOCKET_RATE_PER_SEC: env.int({ min: 1, max: 1_000, default: 20 }),
+  SOCKET_AUTH_TIMEOUT_MS: env.int({ min: 100, max: 60_000, default: 5_000 }),
+  SSE_HEARTBEAT_MS: env.int({ min: 100, max: 120_000, default: 15_000 }),
+  GATEWAY_CONSUMER_GROUP: env.string({ default: 'gateway', pattern: CONSUMER_GROUP }),
+};
+
+/**
+ * The consumer group, read while the module graph is declared (before config validation runs;
+ * an invalid value still stops the app at start-up through GATEWAY_CONFIG_SPEC).
+ */
+export function consumerGroup(source: NodeJS.ProcessEnv = process.env): string {
+  const group = source.GATEWAY_CONSUMER_GROUP?.trim();
+  return group && CONSUMER_GROUP.test(group) ? group : 'gateway';
+}
+
+/** Same object as SERVICE_CONFIG (runService validates the extra spec into it). */
+export const GATEWAY_CONFIG = SERVICE_CONFIG;
