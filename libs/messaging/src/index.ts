@@ -9,5 +9,5 @@ export * from './consumer/event-context';
 export * from './consumer/failure-policy';
 export * from './consumer/event-processor';
 export * from './consumer/kafka-event.transport';
-export * from './dead-letter/dead-letter-headers';
 export * from './messaging.module';
+export * from './dead-letter/dead-letter-publisher';

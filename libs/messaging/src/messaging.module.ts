@@ -1,4 +1,15 @@
-import { Catch, DynamicModule, INestApplication, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, RpcExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  DynamicModule,
+  INestApplication,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  RpcExceptionFilter,
+} from '@nestjs/common';
+import { NestMicroservice } from '@nestjs/microservices';
 import { Kafka } from 'kafkajs';
 import { Observable, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -72,14 +83,27 @@ export class MessagingModule {
         {
           provide: OutboxWriter,
           inject: [SERVICE_IDENTITY],
-          useFactory: (identity: ServiceIdentity) => new OutboxWriter({ producer: identity.name, topicPrefix }),
+          useFactory: (identity: ServiceIdentity) =>
+            new OutboxWriter({ producer: identity.name, topicPrefix }),
         },
         OutboxRelayService,
         {
           provide: KafkaEventTransport,
           inject: [Kafka, DataSource, OutboxWriter, SERVICE_IDENTITY],
-          useFactory: (kafka: Kafka, dataSource: DataSource, outbox: OutboxWriter, identity: ServiceIdentity) =>
-            new KafkaEventTransport({ group: identity.name, ...options.consumer, kafka, dataSource, outbox, topicPrefix }),
+          useFactory: (
+            kafka: Kafka,
+            dataSource: DataSource,
+            outbox: OutboxWriter,
+            identity: ServiceIdentity,
+          ) =>
+            new KafkaEventTransport({
+              group: identity.name,
+              ...options.consumer,
+              kafka,
+              dataSource,
+              outbox,
+              topicPrefix,
+            }),
         },
       ],
       exports: [OutboxWriter, OutboxRelayService, KafkaEventTransport],
@@ -92,9 +116,15 @@ export class MessagingModule {
  * it initializes the app first, so handlers only run once every module is ready.
  */
 export async function startMessaging(app: INestApplication): Promise<void> {
-  // Without inheritAppConfig: HTTP guards and filters (auth, problem+json) do not apply to events.
-  const microservice = app.connectMicroservice({ strategy: app.get(KafkaEventTransport) });
+  // Own config (no inheritAppConfig): HTTP guards and filters (auth, problem+json) stay off events.
+  // Deferred, so that the filter below is in place when the handlers are wired up at listen().
+  const microservice = app.connectMicroservice(
+    { strategy: app.get(KafkaEventTransport) },
+    { deferInitialization: true },
+  ) as NestMicroservice;
   microservice.useGlobalFilters(new EventErrorPassthroughFilter());
+  // The app's own init runs the lifecycle hooks; the microservice must not run them a second time.
+  microservice.setIsInitHookCalled(true);
   await app.init();
   await app.startAllMicroservices();
 }

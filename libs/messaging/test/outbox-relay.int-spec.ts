@@ -12,18 +12,32 @@ describe('outbox relay (real Postgres and Kafka)', () => {
   const relays: OutboxRelay[] = [];
 
   const startRelay = async () => {
-    const relay = new OutboxRelay({ connectionString: bed.databaseUrl, kafka: bed.kafka, pollIntervalMs: 5_000, standbyRetryMs: 100, batchSize: 100 });
+    const relay = new OutboxRelay({
+      connectionString: bed.databaseUrl,
+      kafka: bed.kafka,
+      pollIntervalMs: 5_000,
+      standbyRetryMs: 100,
+      batchSize: 100,
+    });
     relays.push(relay);
     await relay.start();
     return relay;
   };
   const record = (orderId: string, seq: number) =>
-    dataSource.transaction((manager) => writer.record(manager, { type: 'OrderCreated', payload: fixtureEvent(orderId, seq) }));
-  const eventIds = (messages: Awaited<ReturnType<MessagingTestBed['readTopic']>>) => messages.map((m) => header(m, 'event-id'));
+    dataSource.transaction((manager) =>
+      writer.record(manager, { type: 'OrderCreated', payload: fixtureEvent(orderId, seq) }),
+    );
+  const eventIds = (messages: Awaited<ReturnType<MessagingTestBed['readTopic']>>) =>
+    messages.map((m) => header(m, 'event-id'));
 
   beforeAll(async () => {
     bed = await new MessagingTestBed().setUp();
-    dataSource = await new DataSource({ type: 'postgres', url: bed.databaseUrl, migrations: MESSAGING_MIGRATIONS, poolSize: 20 }).initialize();
+    dataSource = await new DataSource({
+      type: 'postgres',
+      url: bed.databaseUrl,
+      migrations: MESSAGING_MIGRATIONS,
+      poolSize: 20,
+    }).initialize();
     await dataSource.runMigrations();
     await ensureTopics(bed.kafka, [bed.ordersTopic]);
     writer = new OutboxWriter({ producer: 'relay-test', topicPrefix: bed.topicPrefix });
@@ -44,7 +58,10 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     let rolledBackId: string | undefined;
     await expect(
       dataSource.transaction(async (manager) => {
-        [rolledBackId] = await writer.record(manager, { type: 'OrderCreated', payload: fixtureEvent(orderId, 1) });
+        [rolledBackId] = await writer.record(manager, {
+          type: 'OrderCreated',
+          payload: fixtureEvent(orderId, 1),
+        });
         throw new Error('business rule failed after recording');
       }),
     ).rejects.toThrow('business rule failed');
@@ -55,8 +72,13 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     const ofOrder = messages.filter((m) => m.key?.toString() === orderId);
     expect(eventIds(ofOrder)).toEqual([markerId]);
     expect(rolledBackId).toBeDefined();
-    expect((await bed.query('select * from messaging_outbox where event_id = $1', [rolledBackId])).length).toBe(0);
-    expect(ofOrder[0].headers).toMatchObject({ 'event-type': expect.anything(), 'correlation-id': expect.anything() });
+    expect(
+      (await bed.query('select * from messaging_outbox where event_id = $1', [rolledBackId])).length,
+    ).toBe(0);
+    expect(ofOrder[0].headers).toMatchObject({
+      'event-type': expect.anything(),
+      'correlation-id': expect.anything(),
+    });
     expect(header(ofOrder[0], 'correlation-id')).toBe(orderId);
     expect(header(ofOrder[0], 'producer')).toBe('relay-test');
   });
@@ -65,7 +87,10 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     await startRelay();
     const runner = dataSource.createQueryRunner();
     await runner.startTransaction();
-    const [lateId] = await writer.record(runner.manager, { type: 'OrderCreated', payload: fixtureEvent(randomUUID(), 1) });
+    const [lateId] = await writer.record(runner.manager, {
+      type: 'OrderCreated',
+      payload: fixtureEvent(randomUUID(), 1),
+    });
     const [earlyId] = await record(randomUUID(), 1);
     const idOf = `select id from messaging_outbox where event_id = $1`;
     const [late] = await runner.query(idOf, [lateId]);
@@ -76,23 +101,35 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     await runner.commitTransaction();
     await runner.release();
     const messages = await bed.readTopic(bed.ordersTopic, (all) => eventIds(all).includes(lateId));
-    expect(eventIds(messages).filter((id) => id === lateId || id === earlyId).sort()).toEqual([earlyId, lateId].sort());
+    expect(
+      eventIds(messages)
+        .filter((id) => id === lateId || id === earlyId)
+        .sort(),
+    ).toEqual([earlyId, lateId].sort());
   });
 
-  it('allocates one order\'s outbox ids in commit order: a second writer waits for the first to commit', async () => {
+  it("allocates one order's outbox ids in commit order: a second writer waits for the first to commit", async () => {
     const orderId = randomUUID();
     const first = dataSource.createQueryRunner();
     await first.startTransaction();
-    const [firstId] = await writer.record(first.manager, { type: 'OrderCreated', payload: fixtureEvent(orderId, 1) });
+    const [firstId] = await writer.record(first.manager, {
+      type: 'OrderCreated',
+      payload: fixtureEvent(orderId, 1),
+    });
     const second = record(orderId, 2);
     await waitFor('the second writer to wait on the order lock', async () => {
-      const waiting = await bed.query(`select 1 from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`);
+      const waiting = await bed.query(
+        `select 1 from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`,
+      );
       return waiting.length > 0;
     });
     await first.commitTransaction();
     await first.release();
     const [secondId] = await second;
-    const rows = await bed.query<{ event_id: string }>('select event_id from messaging_outbox where event_id = any($1) order by id', [[firstId, secondId]]);
+    const rows = await bed.query<{ event_id: string }>(
+      'select event_id from messaging_outbox where event_id = any($1) order by id',
+      [[firstId, secondId]],
+    );
     expect(rows.map((r) => r.event_id)).toEqual([firstId, secondId]);
   });
 
@@ -111,14 +148,23 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     await waitFor('the standby to take over', () => standby.isActive);
     await writing;
 
-    const all = await bed.readTopic(bed.ordersTopic, (messages) => orderIds.every((id) => messages.filter((m) => m.key?.toString() === id).length >= 40));
+    const all = await bed.readTopic(bed.ordersTopic, (messages) =>
+      orderIds.every((id) => messages.filter((m) => m.key?.toString() === id).length >= 40),
+    );
     for (const orderId of orderIds) {
       const seen = new Set<string>();
-      const firstDeliveries = all.filter((m) => m.key?.toString() === orderId && !seen.has(header(m, 'event-id')!) && seen.add(header(m, 'event-id')!));
+      const firstDeliveries = all.filter(
+        (m) =>
+          m.key?.toString() === orderId &&
+          !seen.has(header(m, 'event-id')!) &&
+          seen.add(header(m, 'event-id')!),
+      );
       const seqs = firstDeliveries.map((m) => fixtureSeq(JSON.parse(m.value!.toString())));
       expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     }
-    const [unpublished] = await bed.query<{ count: string }>('select count(*) from messaging_outbox where published_at is null');
+    const [unpublished] = await bed.query<{ count: string }>(
+      'select count(*) from messaging_outbox where published_at is null',
+    );
     expect(Number(unpublished.count)).toBe(0);
   });
 });

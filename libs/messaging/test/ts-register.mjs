@@ -8,11 +8,14 @@ import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8')).compilerOptions;
-const aliases = Object.fromEntries(Object.entries(tsconfig.paths).map(([name, [target]]) => [name, join(root, target)]));
+const aliases = Object.fromEntries(
+  Object.entries(tsconfig.paths).map(([name, [target]]) => [name, join(root, target)]),
+);
 
 registerHooks({
   resolve(specifier, context, nextResolve) {
-    if (aliases[specifier]) return { url: pathToFileURL(aliases[specifier]).href, format: 'commonjs', shortCircuit: true };
+    if (aliases[specifier])
+      return { url: pathToFileURL(aliases[specifier]).href, format: 'commonjs', shortCircuit: true };
     if (specifier.startsWith('.') && context.parentURL?.endsWith('.ts')) {
       const base = new URL(specifier, context.parentURL);
       for (const candidate of [`${base.href}.ts`, `${base.href}/index.ts`]) {
@@ -31,7 +34,15 @@ registerHooks({
     const source = readFileSync(fileURLToPath(url), 'utf8');
     const { outputText } = ts.transpileModule(source, {
       fileName: fileURLToPath(url),
-      compilerOptions: { ...tsconfig, module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2023, sourceMap: false, inlineSourceMap: true, paths: undefined, baseUrl: undefined },
+      compilerOptions: {
+        ...tsconfig,
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2023,
+        sourceMap: false,
+        inlineSourceMap: true,
+        paths: undefined,
+        baseUrl: undefined,
+      },
     });
     return { format: 'commonjs', source: outputText, shortCircuit: true };
   },

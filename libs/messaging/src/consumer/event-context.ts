@@ -28,7 +28,11 @@ export class EventContext extends BaseRpcContext<[EventEnvelope, DeliveryInfo]> 
     super([event, delivery]);
   }
 
-  async publish<K extends EventType>(type: K, payload: EventPayloads[K], options: { key?: string } = {}): Promise<string> {
+  async publish<K extends EventType>(
+    type: K,
+    payload: EventPayloads[K],
+    options: { key?: string } = {},
+  ): Promise<string> {
     const [eventId] = await this.outbox.record(this.manager, {
       type,
       payload,

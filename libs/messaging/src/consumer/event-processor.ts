@@ -13,7 +13,9 @@ import { backoffDelay, InvalidEventError, isPermanent, RetryPolicy } from './fai
 export type ProcessOutcome = 'processed' | 'duplicate' | 'dead-lettered' | 'ignored';
 
 /** Runs the Nest handler of the event's type; rejects with the handler's own error. */
-export type HandlerInvoker = (type: string) => ((event: EventEnvelope, ctx: EventContext) => Promise<void>) | undefined;
+export type HandlerInvoker = (
+  type: string,
+) => ((event: EventEnvelope, ctx: EventContext) => Promise<void>) | undefined;
 
 /** Thrown when shutdown interrupts a retry: the offset stays uncommitted, the event is redelivered. */
 export class ProcessingInterrupted extends Error {
@@ -62,7 +64,8 @@ export class EventProcessor {
         this.logger.warn(
           `${envelope.type} ${envelope.eventId} failed (attempt ${attempt}/${this.deps.retry.maxAttempts}${final ? ', giving up' : ''}): ${describe(error)}`,
         );
-        if (final) return this.deadLetter({ topic, partition, message, error, attempts: attempt, firstFailureAt });
+        if (final)
+          return this.deadLetter({ topic, partition, message, error, attempts: attempt, firstFailureAt });
         if (!(await this.deps.pause(backoffDelay(this.deps.retry, attempt)))) {
           throw new ProcessingInterrupted(`stopped while retrying ${envelope.eventId}`);
         }

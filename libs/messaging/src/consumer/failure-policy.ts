@@ -23,11 +23,19 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5_000 };
 
 export function isPermanent(error: unknown): boolean {
-  return error instanceof PermanentEventError || error instanceof MalformedEventError || error instanceof InvalidEventError;
+  return (
+    error instanceof PermanentEventError ||
+    error instanceof MalformedEventError ||
+    error instanceof InvalidEventError
+  );
 }
 
 /** "Full jitter" exponential backoff: uniform in [0, min(max, initial * 2^(attempt-1))]. */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
   return Math.round(random() * ceiling);
 }

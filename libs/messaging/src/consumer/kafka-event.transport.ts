@@ -48,7 +48,8 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   subscribedTopics(): string[] {
     const topics = new Set<string>();
     for (const pattern of this.messageHandlers.keys()) {
-      if (!isEventType(pattern)) throw new Error(`@EventPattern('${pattern}') is not an event type of the catalog`);
+      if (!isEventType(pattern))
+        throw new Error(`@EventPattern('${pattern}') is not an event type of the catalog`);
       topics.add(`${this.options.topicPrefix ?? ''}${EVENT_CATALOG[pattern].topic}`);
     }
     return [...topics];
@@ -112,7 +113,11 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
           throw error;
         }
         resolveOffset(message.offset);
-        this.options.onOutcome?.(outcome, { topic: batch.topic, partition: batch.partition, offset: message.offset });
+        this.options.onOutcome?.(outcome, {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+        });
         await commitOffsetsIfNecessary();
       }
     } finally {

@@ -1,5 +1,8 @@
 import { IHeaders, Kafka, KafkaMessage, Partitioners, Producer } from 'kafkajs';
-import { DEAD_LETTER_HEADERS, DeadLetterReason } from './dead-letter-headers';
+import { DEAD_LETTER_HEADERS } from '@orderflow/contracts';
+
+/** `permanent`: not retried (malformed, schema-invalid, PermanentEventError); `exhausted`: out of attempts. */
+export type DeadLetterReason = 'permanent' | 'exhausted';
 
 export interface DeadLetter {
   topic: string;
@@ -21,14 +24,20 @@ export class DeadLetterPublisher {
     private readonly group: string,
     readonly topic: string,
   ) {
-    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
   }
 
   connect = () => this.producer.connect();
   disconnect = () => this.producer.disconnect();
 
   async publish(letter: DeadLetter): Promise<void> {
-    const error = letter.error instanceof Error ? `${letter.error.name}: ${letter.error.message}` : String(letter.error);
+    const error =
+      letter.error instanceof Error ? `${letter.error.name}: ${letter.error.message}` : String(letter.error);
     const headers: IHeaders = {
       ...letter.message.headers,
       [DEAD_LETTER_HEADERS.originalTopic]: letter.topic,

@@ -73,7 +73,8 @@ export function decodeEnvelope(message: Pick<KafkaMessage, 'key' | 'value' | 'he
   const eventId = required(ENVELOPE_HEADERS.eventId);
   if (!UUID.test(eventId)) throw new MalformedEventError(`header event-id is not a UUID: ${eventId}`);
   const version = Number(required(ENVELOPE_HEADERS.eventVersion));
-  if (!Number.isInteger(version) || version < 1) throw new MalformedEventError('header event-version is not a positive integer');
+  if (!Number.isInteger(version) || version < 1)
+    throw new MalformedEventError('header event-version is not a positive integer');
   if (!message.value) throw new MalformedEventError('message has no value');
   let payload: unknown;
   try {

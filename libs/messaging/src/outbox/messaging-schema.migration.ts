@@ -24,8 +24,12 @@ export class MessagingSchema1764050000000 implements MigrationInterface {
         created_at timestamptz not null default now(),
         published_at timestamptz
       )`);
-    await runner.query(`create index messaging_outbox_unpublished on messaging_outbox (id) where published_at is null`);
-    await runner.query(`create index messaging_outbox_published on messaging_outbox (published_at) where published_at is not null`);
+    await runner.query(
+      `create index messaging_outbox_unpublished on messaging_outbox (id) where published_at is null`,
+    );
+    await runner.query(
+      `create index messaging_outbox_published on messaging_outbox (published_at) where published_at is not null`,
+    );
     await runner.query(`
       create function messaging_outbox_notify() returns trigger language plpgsql as $$
       begin

@@ -18,7 +18,13 @@ export interface OutboxRelayOptions {
   cleanupIntervalMs?: number;
 }
 
-type RelayRow = { id: string; topic: string; message_key: string; headers: Record<string, string>; payload: string };
+type RelayRow = {
+  id: string;
+  topic: string;
+  message_key: string;
+  headers: Record<string, string>;
+  payload: string;
+};
 
 /** Key of the session advisory lock that makes one relay per database the active one. */
 const RELAY_LEADER_LOCK = 727_002;
@@ -62,7 +68,12 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.producer = this.options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.options.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     await this.producer.connect();
     this.loop = this.run();
   }
@@ -104,13 +115,19 @@ export class OutboxRelay {
 
   private async tryBecomeActive(): Promise<void> {
     if (!this.client) {
-      const client = new Client({ connectionString: this.options.connectionString, application_name: 'outbox-relay' });
+      const client = new Client({
+        connectionString: this.options.connectionString,
+        application_name: 'outbox-relay',
+      });
       client.on('error', (error) => this.logger.warn(`relay connection error: ${error.message}`));
       client.on('notification', () => this.wakeUp());
       await client.connect();
       this.client = client;
     }
-    const { rows } = await this.client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RELAY_LEADER_LOCK]);
+    const { rows } = await this.client.query<{ locked: boolean }>(
+      'select pg_try_advisory_lock($1) as locked',
+      [RELAY_LEADER_LOCK],
+    );
     if (!rows[0].locked) return;
     await this.client.query(`listen ${OUTBOX_CHANNEL}`);
     this.active = true;
@@ -141,7 +158,9 @@ export class OutboxRelay {
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
     // A crash here republishes the batch after restart: at least once, consumers dedupe.
-    await client.query('update messaging_outbox set published_at = now() where id = any($1::bigint[])', [rows.map((row) => row.id)]);
+    await client.query('update messaging_outbox set published_at = now() where id = any($1::bigint[])', [
+      rows.map((row) => row.id),
+    ]);
     return rows.length;
   }
 
@@ -165,7 +184,9 @@ export class OutboxRelay {
     this.client = undefined;
     this.active = false;
     // Ending the session releases the advisory lock, so a standby takes over.
-    await client?.end().catch((error: Error) => this.logger.warn(`closing relay connection: ${error.message}`));
+    await client
+      ?.end()
+      .catch((error: Error) => this.logger.warn(`closing relay connection: ${error.message}`));
   }
 
   private wakeUp(): void {

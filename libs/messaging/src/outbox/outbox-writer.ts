@@ -58,7 +58,8 @@ export class OutboxWriter {
   private toRow(event: OutgoingEvent) {
     const definition = EVENT_CATALOG[event.type];
     const validation = validateEvent(event.type, definition.version, event.payload);
-    if (!validation.ok) throw new Error(`refusing to record an invalid ${event.type}: ${validation.errors.join('; ')}`);
+    if (!validation.ok)
+      throw new Error(`refusing to record an invalid ${event.type}: ${validation.errors.join('; ')}`);
     const correlationId = event.correlationId ?? (event.payload as { orderId?: string }).orderId;
     if (!correlationId) throw new Error(`${event.type} needs a correlation id (the order id)`);
     const trace: Record<string, string> = {};

@@ -27,26 +27,32 @@ export class FixtureProcess {
     const logDir = join(REPO, 'tmp/logs/messaging');
     mkdirSync(logDir, { recursive: true });
     const log = createWriteStream(join(logDir, `${env.group}-${env.instance}.log`), { flags: 'a' });
-    this.child = spawn(process.execPath, ['--import', join(HERE, 'ts-register.mjs'), join(HERE, 'fixture/fixture-main.ts')], {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DATABASE_URL: env.databaseUrl,
-        MESSAGING_TOPIC_PREFIX: env.topicPrefix,
-        FIXTURE_GROUP: env.group,
-        FIXTURE_INSTANCE: env.instance,
-        FIXTURE_RELAY: env.relay === false ? '0' : '1',
-        LOG_LEVEL: 'info',
-        LOG_PRETTY: '0',
-        SHUTDOWN_TIMEOUT_MS: '20000',
-        NODE_ENV: 'test',
+    this.child = spawn(
+      process.execPath,
+      ['--import', join(HERE, 'ts-register.mjs'), join(HERE, 'fixture/fixture-main.ts')],
+      {
+        cwd: REPO,
+        env: {
+          ...process.env,
+          PORT: String(port),
+          DATABASE_URL: env.databaseUrl,
+          MESSAGING_TOPIC_PREFIX: env.topicPrefix,
+          FIXTURE_GROUP: env.group,
+          FIXTURE_INSTANCE: env.instance,
+          FIXTURE_RELAY: env.relay === false ? '0' : '1',
+          LOG_LEVEL: 'info',
+          LOG_PRETTY: '0',
+          SHUTDOWN_TIMEOUT_MS: '20000',
+          NODE_ENV: 'test',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     this.child.stdout!.pipe(log);
     this.child.stderr!.pipe(log);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
   }
 
   async ready(timeoutMs = 60_000): Promise<this> {
@@ -64,12 +70,23 @@ export class FixtureProcess {
     return this;
   }
 
-  async produce(body: { orderIds: string[]; perOrder: number; fromSeq?: number; behaviour?: string; rollback?: boolean; concurrency?: number }) {
+  async produce(body: {
+    orderIds: string[];
+    perOrder: number;
+    fromSeq?: number;
+    behaviour?: string;
+    rollback?: boolean;
+    concurrency?: number;
+  }) {
     return this.post('/fixture/produce', body);
   }
 
   async post(path: string, body: unknown): Promise<unknown> {
-    const res = await fetch(`${this.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${this.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`POST ${path} → ${res.status} ${await res.text()}`);
     return res.json();
   }

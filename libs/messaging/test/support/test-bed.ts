@@ -11,7 +11,11 @@ export interface Effects {
 
 /** One test's own database, topic prefix and consumer group, plus the fixture processes on them. */
 export class MessagingTestBed {
-  readonly kafka = new Kafka({ clientId: 'messaging-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  readonly kafka = new Kafka({
+    clientId: 'messaging-test',
+    brokers: KAFKA_BROKERS,
+    logLevel: logLevel.NOTHING,
+  });
   readonly topicPrefix = `${uniqueName('msg')}.`;
   readonly group = uniqueName('fixture');
   readonly ordersTopic = `${this.topicPrefix}orders.events`;
@@ -38,7 +42,13 @@ export class MessagingTestBed {
   }
 
   start(instance: string, options: Partial<FixtureEnv> = {}): FixtureProcess {
-    const process = new FixtureProcess({ group: this.group, databaseUrl: this.db.url, topicPrefix: this.topicPrefix, instance, ...options });
+    const process = new FixtureProcess({
+      group: this.group,
+      databaseUrl: this.db.url,
+      topicPrefix: this.topicPrefix,
+      instance,
+      ...options,
+    });
     this.processes.push(process);
     return process;
   }
@@ -52,14 +62,22 @@ export class MessagingTestBed {
       `select count(*) as total, count(distinct event_id) as distinct_events,
               (select count(*) from fixture_violation) as violations from fixture_effect`,
     );
-    return { total: Number(row.total), distinctEvents: Number(row.distinct_events), violations: Number(row.violations) };
+    return {
+      total: Number(row.total),
+      distinctEvents: Number(row.distinct_events),
+      violations: Number(row.violations),
+    };
   }
 
   async waitForEffects(count: number, timeoutMs = 60_000): Promise<Effects> {
-    return waitFor(`${count} effects`, async () => {
-      const effects = await this.effects();
-      return effects.distinctEvents >= count ? effects : false;
-    }, { timeoutMs, intervalMs: 200 });
+    return waitFor(
+      `${count} effects`,
+      async () => {
+        const effects = await this.effects();
+        return effects.distinctEvents >= count ? effects : false;
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
   }
 
   /** Sum of the latest offsets of every partition of a topic: how many messages it holds. */
@@ -75,7 +93,11 @@ export class MessagingTestBed {
   }
 
   /** Reads a topic from the beginning until `done` holds for what arrived, or times out. */
-  async readTopic(topic: string, done: (messages: KafkaMessage[]) => boolean, timeoutMs = 30_000): Promise<KafkaMessage[]> {
+  async readTopic(
+    topic: string,
+    done: (messages: KafkaMessage[]) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<KafkaMessage[]> {
     const messages: KafkaMessage[] = [];
     const consumer = this.kafka.consumer({ groupId: uniqueName('reader') });
     await consumer.connect();
