@@ -1,4 +1,5 @@
+import { startMessaging } from '@orderflow/messaging';
 import { runService } from '@orderflow/service-defaults';
 import { AppModule, SERVICE } from './app.module';
 
-void runService({ identity: SERVICE, module: AppModule });
+void runService({ identity: SERVICE, module: AppModule, configure: (app) => startMessaging(app) });

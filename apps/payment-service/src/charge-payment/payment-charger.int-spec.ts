@@ -65,7 +65,7 @@ describe('payment-service charging against Postgres', () => {
   });
 
   it('charges each order exactly once when both events and their redeliveries race', async () => {
-    const orders = Array.from({ length: 25 }, () => randomUUID());
+    const orders: string[] = Array.from({ length: 25 }, () => randomUUID());
     await Promise.all(
       orders.flatMap((orderId) => [
         deliverCreated(orderCreated(orderId)),
