@@ -24,8 +24,16 @@ export class ApplySagaEvent {
 
   constructor(private readonly recorder: OrderStatusRecorder) {}
 
-  async apply(manager: EntityManager, orderId: string, eventId: string, event: SagaEvent): Promise<ApplyOutcome> {
-    const order = await manager.findOne(OrderEntity, { where: { id: orderId }, lock: { mode: 'pessimistic_write' } });
+  async apply(
+    manager: EntityManager,
+    orderId: string,
+    eventId: string,
+    event: SagaEvent,
+  ): Promise<ApplyOutcome> {
+    const order = await manager.findOne(OrderEntity, {
+      where: { id: orderId },
+      lock: { mode: 'pessimistic_write' },
+    });
     // The order commits before OrderCreated is published, so every later event finds it.
     if (!order) throw new PermanentEventError(`${event.type} for unknown order ${orderId}`);
     const parked = await manager.find(ParkedEventEntity, { where: { orderId }, order: { id: 'ASC' } });

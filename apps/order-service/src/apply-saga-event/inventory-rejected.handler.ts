@@ -8,7 +8,10 @@ export class InventoryRejectedHandler {
   constructor(private readonly saga: ApplySagaEvent) {}
 
   @EventPattern('InventoryRejected')
-  async handle(@Payload() event: IncomingEvent<'InventoryRejected'>, @Ctx() ctx: EventContext): Promise<void> {
+  async handle(
+    @Payload() event: IncomingEvent<'InventoryRejected'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<void> {
     const { orderId, reason } = event.payload;
     await this.saga.apply(ctx.manager, orderId, event.eventId, { type: 'InventoryRejected', reason });
   }

@@ -8,7 +8,10 @@ export class InventoryReleasedHandler {
   constructor(private readonly saga: ApplySagaEvent) {}
 
   @EventPattern('InventoryReleased')
-  async handle(@Payload() event: IncomingEvent<'InventoryReleased'>, @Ctx() ctx: EventContext): Promise<void> {
+  async handle(
+    @Payload() event: IncomingEvent<'InventoryReleased'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<void> {
     const { orderId, reason } = event.payload;
     await this.saga.apply(ctx.manager, orderId, event.eventId, { type: 'InventoryReleased', reason });
   }

@@ -8,8 +8,16 @@ export class InventoryReservedHandler {
   constructor(private readonly saga: ApplySagaEvent) {}
 
   @EventPattern('InventoryReserved')
-  async handle(@Payload() event: IncomingEvent<'InventoryReserved'>, @Ctx() ctx: EventContext): Promise<void> {
+  async handle(
+    @Payload() event: IncomingEvent<'InventoryReserved'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<void> {
     const { orderId, items, totalCents, currency } = event.payload;
-    await this.saga.apply(ctx.manager, orderId, event.eventId, { type: 'InventoryReserved', items, totalCents, currency });
+    await this.saga.apply(ctx.manager, orderId, event.eventId, {
+      type: 'InventoryReserved',
+      items,
+      totalCents,
+      currency,
+    });
   }
 }

@@ -8,7 +8,10 @@ export class ShipmentScheduledHandler {
   constructor(private readonly saga: ApplySagaEvent) {}
 
   @EventPattern('ShipmentScheduled')
-  async handle(@Payload() event: IncomingEvent<'ShipmentScheduled'>, @Ctx() ctx: EventContext): Promise<void> {
+  async handle(
+    @Payload() event: IncomingEvent<'ShipmentScheduled'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<void> {
     const { orderId } = event.payload;
     await this.saga.apply(ctx.manager, orderId, event.eventId, { type: 'ShipmentScheduled' });
   }

@@ -13,8 +13,13 @@ export class GetOrderController {
 
   /** Owner or admin; someone else's order answers exactly like an unknown one. */
   @Get(':orderId')
-  async get(@CurrentPrincipal() principal: Principal, @Param('orderId') orderId: string): Promise<OrderSnapshot> {
-    const order = UUID.test(orderId) ? await this.dataSource.manager.findOneBy(OrderEntity, { id: orderId }) : null;
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('orderId') orderId: string,
+  ): Promise<OrderSnapshot> {
+    const order = UUID.test(orderId)
+      ? await this.dataSource.manager.findOneBy(OrderEntity, { id: orderId })
+      : null;
     if (!order || (order.customerId !== principal.customerId && !principal.isAdmin)) {
       throw new NotFoundException(`Order ${orderId} not found`);
     }

@@ -31,7 +31,8 @@ export class ListOrdersController {
     const last = page[page.length - 1];
     return {
       items: await loadSnapshots(this.dataSource.manager, page),
-      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
     };
   }
 }

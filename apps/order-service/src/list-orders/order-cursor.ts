@@ -10,12 +10,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Opaque to clients: base64url of a small JSON document. */
 export function encodeCursor(cursor: OrderCursor): string {
-  return Buffer.from(JSON.stringify({ t: cursor.createdAt.toISOString(), i: cursor.id })).toString('base64url');
+  return Buffer.from(JSON.stringify({ t: cursor.createdAt.toISOString(), i: cursor.id })).toString(
+    'base64url',
+  );
 }
 
 export function decodeCursor(text: string | undefined): OrderCursor | undefined {
   if (text === undefined) return undefined;
-  const invalid = () => new ValidationProblem([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
+  const invalid = () =>
+    new ValidationProblem([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
   if (typeof text !== 'string') throw invalid();
   let parsed: unknown;
   try {
@@ -25,7 +28,8 @@ export function decodeCursor(text: string | undefined): OrderCursor | undefined 
   }
   const { t, i } = (parsed ?? {}) as { t?: unknown; i?: unknown };
   const createdAt = typeof t === 'string' ? new Date(t) : undefined;
-  if (!createdAt || Number.isNaN(createdAt.getTime()) || typeof i !== 'string' || !UUID.test(i)) throw invalid();
+  if (!createdAt || Number.isNaN(createdAt.getTime()) || typeof i !== 'string' || !UUID.test(i))
+    throw invalid();
   return { createdAt, id: i };
 }
 

@@ -74,8 +74,16 @@ describe('order state machine', () => {
     it('applies parked events once the incoming one unlocks them, in order, until nothing moves', () => {
       const parked = [entry(1, shipped), entry(2, paid)];
       const result = plan('PENDING', reserved, parked);
-      expect(result.steps.map((s) => s.decision.to)).toEqual(['INVENTORY_RESERVED', 'PAID', 'SHIPPING_SCHEDULED']);
-      expect(result.steps.map((s) => (s.source === 'incoming' ? 'incoming' : s.source.id))).toEqual(['incoming', 2, 1]);
+      expect(result.steps.map((s) => s.decision.to)).toEqual([
+        'INVENTORY_RESERVED',
+        'PAID',
+        'SHIPPING_SCHEDULED',
+      ]);
+      expect(result.steps.map((s) => (s.source === 'incoming' ? 'incoming' : s.source.id))).toEqual([
+        'incoming',
+        2,
+        1,
+      ]);
       expect(result.consumed.map((c) => c.id).sort()).toEqual([1, 2]);
       expect(result.parkIncoming).toBe(false);
     });
@@ -97,7 +105,11 @@ describe('order state machine', () => {
     });
 
     it('changes nothing for a stale incoming event', () => {
-      expect(plan('PAID', paid, [entry(1, shipped)])).toEqual({ steps: [], consumed: [], parkIncoming: false });
+      expect(plan('PAID', paid, [entry(1, shipped)])).toEqual({
+        steps: [],
+        consumed: [],
+        parkIncoming: false,
+      });
     });
   });
 });

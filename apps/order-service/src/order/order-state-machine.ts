@@ -44,11 +44,16 @@ const RULES: Record<SagaEventType, Rule> = {
   ShipmentScheduled: { from: 'PAID', waitsIn: ['PENDING', 'INVENTORY_RESERVED'], to: 'SHIPPING_SCHEDULED' },
 };
 
-export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['SHIPPING_SCHEDULED', 'REJECTED', 'CANCELLED']);
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set([
+  'SHIPPING_SCHEDULED',
+  'REJECTED',
+  'CANCELLED',
+]);
 
 export function decide(current: OrderStatus, event: SagaEvent): Decision {
   const rule = RULES[event.type];
-  if (current === rule.from) return { kind: 'apply', to: rule.to, reason: reasonOf(event), ...pricingOf(event) };
+  if (current === rule.from)
+    return { kind: 'apply', to: rule.to, reason: reasonOf(event), ...pricingOf(event) };
   if (rule.waitsIn.includes(current)) return { kind: 'park' };
   return { kind: 'stale' };
 }
@@ -87,7 +92,11 @@ export interface Plan<P> {
  * parked, until nothing moves. Returns the transitions in order and which parked events were
  * consumed (applied or found stale); the rest stay parked.
  */
-export function plan<P extends { event: SagaEvent }>(current: OrderStatus, first: SagaEvent | undefined, parked: P[]): Plan<P> {
+export function plan<P extends { event: SagaEvent }>(
+  current: OrderStatus,
+  first: SagaEvent | undefined,
+  parked: P[],
+): Plan<P> {
   const steps: Step<P>[] = [];
   let status = current;
   let parkIncoming = false;

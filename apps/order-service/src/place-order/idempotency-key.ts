@@ -8,7 +8,9 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
   if (header === undefined) return undefined;
   const value = Array.isArray(header) ? header.join(', ') : header;
   if (!PRINTABLE_ASCII.test(value)) {
-    throw new ValidationProblem([{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }]);
+    throw new ValidationProblem([
+      { field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' },
+    ]);
   }
   return value;
 }

@@ -24,7 +24,8 @@ const ADDRESS_FIELDS: Record<keyof ShippingAddress, { required: boolean; max: nu
 };
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Validates the body of POST /orders; throws a ValidationProblem naming every bad field. */
 export function parsePlaceOrderRequest(body: unknown): PlaceOrderRequest {
@@ -53,8 +54,8 @@ function rejectUnknown(value: Json, allowed: string[], path: string, fail: Fail)
 const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 function checkItems(value: unknown, fail: Fail): OrderLine[] {
-  if (value === undefined) return void fail('/items', 'is required'), [];
-  if (!Array.isArray(value)) return void fail('/items', 'must be an array'), [];
+  if (value === undefined) return (void fail('/items', 'is required'), []);
+  if (!Array.isArray(value)) return (void fail('/items', 'must be an array'), []);
   if (value.length < 1 || value.length > 50) fail('/items', 'must have 1 to 50 lines');
   const seen = new Set<string>();
   const lines: OrderLine[] = [];
@@ -64,7 +65,8 @@ function checkItems(value: unknown, fail: Fail): OrderLine[] {
     rejectUnknown(line, ['sku', 'quantity'], path, fail);
     const { sku, quantity } = line;
     if (sku === undefined) fail(`${path}/sku`, 'is required');
-    else if (typeof sku !== 'string' || !SKU.test(sku)) fail(`${path}/sku`, 'must be 1-64 characters of A-Z a-z 0-9 . _ -');
+    else if (typeof sku !== 'string' || !SKU.test(sku))
+      fail(`${path}/sku`, 'must be 1-64 characters of A-Z a-z 0-9 . _ -');
     else if (seen.has(sku)) fail(`${path}/sku`, `duplicates the sku of an earlier line`);
     else seen.add(sku);
     if (quantity === undefined) fail(`${path}/quantity`, 'is required');
@@ -85,8 +87,8 @@ function checkPaymentToken(value: unknown, fail: Fail): string {
 }
 
 function checkAddress(value: unknown, fail: Fail): ShippingAddress {
-  if (value === undefined) return void fail('/shippingAddress', 'is required'), {} as ShippingAddress;
-  if (!isObject(value)) return void fail('/shippingAddress', 'must be an object'), {} as ShippingAddress;
+  if (value === undefined) return (void fail('/shippingAddress', 'is required'), {} as ShippingAddress);
+  if (!isObject(value)) return (void fail('/shippingAddress', 'must be an object'), {} as ShippingAddress);
   rejectUnknown(value, Object.keys(ADDRESS_FIELDS), '/shippingAddress', fail);
   const address: Json = {};
   for (const [name, rule] of Object.entries(ADDRESS_FIELDS)) {
@@ -96,7 +98,11 @@ function checkAddress(value: unknown, fail: Fail): ShippingAddress {
       if (rule.required) fail(path, 'is required');
       continue;
     }
-    if (typeof field !== 'string' || field.trim().length < (rule.required ? 1 : 0) || field.length > rule.max) {
+    if (
+      typeof field !== 'string' ||
+      field.trim().length < (rule.required ? 1 : 0) ||
+      field.length > rule.max
+    ) {
       fail(path, `must be a ${rule.required ? 'non-empty ' : ''}string of at most ${rule.max} characters`);
       continue;
     }

@@ -30,7 +30,11 @@ export class PlaceOrder {
     private readonly recorder: OrderStatusRecorder,
   ) {}
 
-  place(customerId: string, request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlaceOrderResponse> {
+  place(
+    customerId: string,
+    request: PlaceOrderRequest,
+    idempotencyKey?: string,
+  ): Promise<PlaceOrderResponse> {
     return this.dataSource.transaction(async (manager) => {
       if (idempotencyKey !== undefined) {
         const earlier = await this.claimKey(manager, customerId, idempotencyKey, requestHash(request));
@@ -86,7 +90,11 @@ export class PlaceOrder {
     };
   }
 
-  private async createOrder(manager: EntityManager, customerId: string, request: PlaceOrderRequest): Promise<PlaceOrderResponse> {
+  private async createOrder(
+    manager: EntityManager,
+    customerId: string,
+    request: PlaceOrderRequest,
+  ): Promise<PlaceOrderResponse> {
     const now = new Date();
     const order = manager.create(OrderEntity, {
       id: randomUUID(),
