@@ -3,6 +3,7 @@ export * from './config/service-config';
 export * from './logging/logger';
 export * from './health/health.registry';
 export * from './metrics/metrics';
+export * from './telemetry';
 export * from './http/problem';
 export * from './auth/jwt';
 export * from './auth/auth.guard';

@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import { traceLogFields } from './trace-log-fields';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -15,13 +16,21 @@ const REDACTED_PATHS = [
   '*.password',
   'paymentToken',
   '*.paymentToken',
+  '*.*.paymentToken',
+  'cookie',
+  '*.cookie',
+  'req.headers.cookie',
+  'secret',
+  '*.secret',
+  'accessToken',
+  '*.accessToken',
 ];
 
 let root: Logger | undefined;
 
 /**
  * The process-wide pino logger: JSON lines by default, human-readable when stdout is a terminal
- * (or LOG_PRETTY=1). Extra fields such as trace ids are added by mixins registered later.
+ * (or LOG_PRETTY=1). Every line carries the active trace_id/span_id (and order_id where known).
  */
 export function createRootLogger(service: string, level: LogLevel): Logger {
   const pretty = process.env.LOG_PRETTY === '1' || (process.stdout.isTTY && process.env.LOG_PRETTY !== '0');
@@ -40,7 +49,7 @@ export function createRootLogger(service: string, level: LogLevel): Logger {
   return root;
 }
 
-const mixins: Array<() => Record<string, unknown>> = [];
+const mixins: Array<() => Record<string, unknown>> = [traceLogFields];
 
 /** Adds fields to every log line, e.g. the active trace and span ids. */
 export function addLogMixin(mixin: () => Record<string, unknown>): void {

@@ -1,0 +1,86 @@
+import type { IncomingMessage } from 'node:http';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { SocketIoInstrumentation } from '@opentelemetry/instrumentation-socket.io';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { markMeterProviderInstalled, prometheusReader } from '../metrics/metrics';
+import { resolveServiceName } from './service-name';
+import { setTelemetryShutdown } from './telemetry-shutdown';
+
+/** Probes and scrapes: never traced, so they cannot flood the trace store with root spans. */
+const UNTRACED_PATHS = ['/health', '/metrics', '/favicon.ico'];
+
+let sdk: NodeSDK | undefined;
+
+export interface TelemetryStatus {
+  serviceName: string;
+  /** True when spans leave the process (OTEL_EXPORTER_OTLP_ENDPOINT is set). */
+  exporting: boolean;
+}
+
+/**
+ * Starts the OpenTelemetry SDK: must run before express, pg, socket.io and Nest are loaded, which
+ * is why apps import `@orderflow/service-defaults/telemetry` as their first line.
+ *
+ * - Traces: exported over OTLP (per the standard OTEL_EXPORTER_OTLP_* variables) only when
+ *   OTEL_EXPORTER_OTLP_ENDPOINT is set. Otherwise spans still exist (so logs carry trace ids and
+ *   trace context still propagates through Kafka) but go nowhere.
+ * - Metrics: one MeterProvider whose reader serves GET /metrics.
+ * - Kafka spans are made by the messaging lib itself (see messaging-tracing.ts), because the relay
+ *   publishes rows written earlier, under the trace context stored with each row.
+ */
+export function startTelemetry(env: NodeJS.ProcessEnv = process.env): TelemetryStatus {
+  const serviceName = resolveServiceName(env);
+  const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
+  if (sdk) return { serviceName, exporting };
+  if (env.OTEL_LOG_LEVEL === undefined) diag.setLogger(stderrDiagLogger(serviceName), DiagLogLevel.WARN);
+  sdk = new NodeSDK({
+    serviceName,
+    // Undefined: the SDK builds the OTLP exporter from the environment (protocol, headers, ...).
+    spanProcessors: exporting ? undefined : [new NoopSpanProcessor()],
+    metricReaders: [prometheusReader()],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req: IncomingMessage) => isUntracedPath(req.url),
+        requireParentforOutgoingSpans: true,
+      }),
+      new NestInstrumentation(),
+      // Relay polls, LISTEN, health checks and pool housekeeping run outside any request or event.
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+      new SocketIoInstrumentation(),
+    ],
+  });
+  sdk.start();
+  markMeterProviderInstalled();
+  const started = sdk;
+  setTelemetryShutdown(() => started.shutdown());
+  return { serviceName, exporting };
+}
+
+export function isUntracedPath(url: string | undefined): boolean {
+  const path = (url ?? '').split('?')[0];
+  return UNTRACED_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
+function describe(value: unknown): unknown {
+  return value instanceof Error ? `${value.name}: ${value.message}` : value;
+}
+
+/** SDK diagnostics (e.g. "OTLP export failed") as one JSON line on stderr, like the app's logs. */
+function stderrDiagLogger(service: string) {
+  const write = (level: string) => (message: string, ...args: unknown[]) => {
+    const line = { level, time: new Date().toISOString(), service, context: 'opentelemetry', msg: message, args: args.map(describe) };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+  };
+  return {
+    error: write('error'),
+    warn: write('warn'),
+    info: write('info'),
+    debug: write('debug'),
+    verbose: write('trace'),
+  };
+}
