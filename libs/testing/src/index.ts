@@ -6,3 +6,4 @@ export * from './saga-stack';
 export * from './http-client';
 export * from './order-status-feed';
 export * from './sse-client';
+export * from './otlp-receiver';
