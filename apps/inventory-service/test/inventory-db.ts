@@ -11,11 +11,15 @@ import { INVENTORY_MIGRATIONS } from '../src/migrations';
 export async function inventoryTestDb() {
   const db = await createTestDatabase('inventory');
   const dataSource = await new DataSource(
-    dataSourceOptions({ DATABASE_URL: db.url }, { name: 'inventory-int' }, {
-      entities: INVENTORY_ENTITIES,
-      migrations: [...MESSAGING_MIGRATIONS, ...INVENTORY_MIGRATIONS],
-      poolSize: 20,
-    }),
+    dataSourceOptions(
+      { DATABASE_URL: db.url },
+      { name: 'inventory-int' },
+      {
+        entities: INVENTORY_ENTITIES,
+        migrations: [...MESSAGING_MIGRATIONS, ...INVENTORY_MIGRATIONS],
+        poolSize: 20,
+      },
+    ),
   ).initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   const outbox = new OutboxWriter({ producer: 'inventory-service' });
@@ -28,7 +32,10 @@ export async function inventoryTestDb() {
   ): Promise<R> {
     const event = envelope(type, payload);
     return dataSource.transaction((manager) =>
-      handle(event, new EventContext(event, { topic: 't', partition: 0, offset: '0', attempt: 1 }, manager, outbox)),
+      handle(
+        event,
+        new EventContext(event, { topic: 't', partition: 0, offset: '0', attempt: 1 }, manager, outbox),
+      ),
     );
   }
 

@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { KafkaModule, MESSAGING_MIGRATIONS, MessagingModule } from '@orderflow/messaging';
-import { DatabaseModule, env, EnvSpec, ServiceDefaultsModule, ServiceIdentity } from '@orderflow/service-defaults';
+import {
+  DatabaseModule,
+  env,
+  EnvSpec,
+  ServiceDefaultsModule,
+  ServiceIdentity,
+} from '@orderflow/service-defaults';
 import { PaymentCharger } from './charge-payment/payment-charger';
 import { PaymentConfig, PaymentProvider } from './charge-payment/payment-provider';
 import { ChargeReservedOrderHandler } from './charge-reserved-order/charge-reserved-order.handler';
@@ -22,12 +28,19 @@ export const PAYMENT_CONFIG: EnvSpec<PaymentConfig> = {
 };
 
 /** Every event this service reacts to: OrderCreated, InventoryReserved, InventoryRejected. */
-export const EVENT_HANDLERS = [RecordPaymentIntentHandler, ChargeReservedOrderHandler, DropPaymentIntentHandler];
+export const EVENT_HANDLERS = [
+  RecordPaymentIntentHandler,
+  ChargeReservedOrderHandler,
+  DropPaymentIntentHandler,
+];
 
 @Module({
   imports: [
     ServiceDefaultsModule,
-    DatabaseModule.forService({ entities: PAYMENT_ENTITIES, migrations: [...MESSAGING_MIGRATIONS, ...PAYMENT_MIGRATIONS] }),
+    DatabaseModule.forService({
+      entities: PAYMENT_ENTITIES,
+      migrations: [...MESSAGING_MIGRATIONS, ...PAYMENT_MIGRATIONS],
+    }),
     TypeOrmModule.forFeature([PaymentEntity]),
     KafkaModule,
     MessagingModule.forService({ produces: ['PaymentProcessed', 'PaymentFailed'] }),

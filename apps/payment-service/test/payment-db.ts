@@ -11,11 +11,15 @@ import { PAYMENT_MIGRATIONS } from '../src/migrations';
 export async function paymentTestDb() {
   const db = await createTestDatabase('payment');
   const dataSource = await new DataSource(
-    dataSourceOptions({ DATABASE_URL: db.url }, { name: 'payment-int' }, {
-      entities: PAYMENT_ENTITIES,
-      migrations: [...MESSAGING_MIGRATIONS, ...PAYMENT_MIGRATIONS],
-      poolSize: 20,
-    }),
+    dataSourceOptions(
+      { DATABASE_URL: db.url },
+      { name: 'payment-int' },
+      {
+        entities: PAYMENT_ENTITIES,
+        migrations: [...MESSAGING_MIGRATIONS, ...PAYMENT_MIGRATIONS],
+        poolSize: 20,
+      },
+    ),
   ).initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   const outbox = new OutboxWriter({ producer: 'payment-service' });
@@ -28,7 +32,10 @@ export async function paymentTestDb() {
   ): Promise<R> {
     const event = envelope(type, payload);
     return dataSource.transaction((manager) =>
-      handle(event, new EventContext(event, { topic: 't', partition: 0, offset: '0', attempt: 1 }, manager, outbox)),
+      handle(
+        event,
+        new EventContext(event, { topic: 't', partition: 0, offset: '0', attempt: 1 }, manager, outbox),
+      ),
     );
   }
 

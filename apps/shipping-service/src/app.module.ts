@@ -17,12 +17,19 @@ export const SERVICE: ServiceIdentity = {
 };
 
 /** Every event this service reacts to: OrderCreated, PaymentProcessed, PaymentFailed. */
-export const EVENT_HANDLERS = [RecordShippingAddressHandler, ScheduleShipmentHandler, DropShippingAddressHandler];
+export const EVENT_HANDLERS = [
+  RecordShippingAddressHandler,
+  ScheduleShipmentHandler,
+  DropShippingAddressHandler,
+];
 
 @Module({
   imports: [
     ServiceDefaultsModule,
-    DatabaseModule.forService({ entities: SHIPPING_ENTITIES, migrations: [...MESSAGING_MIGRATIONS, ...SHIPPING_MIGRATIONS] }),
+    DatabaseModule.forService({
+      entities: SHIPPING_ENTITIES,
+      migrations: [...MESSAGING_MIGRATIONS, ...SHIPPING_MIGRATIONS],
+    }),
     TypeOrmModule.forFeature([ShipmentEntity]),
     KafkaModule,
     MessagingModule.forService({ produces: ['ShipmentScheduled'] }),

@@ -11,11 +11,15 @@ import { SHIPPING_MIGRATIONS } from '../src/migrations';
 export async function shippingTestDb() {
   const db = await createTestDatabase('shipping');
   const dataSource = await new DataSource(
-    dataSourceOptions({ DATABASE_URL: db.url }, { name: 'shipping-int' }, {
-      entities: SHIPPING_ENTITIES,
-      migrations: [...MESSAGING_MIGRATIONS, ...SHIPPING_MIGRATIONS],
-      poolSize: 20,
-    }),
+    dataSourceOptions(
+      { DATABASE_URL: db.url },
+      { name: 'shipping-int' },
+      {
+        entities: SHIPPING_ENTITIES,
+        migrations: [...MESSAGING_MIGRATIONS, ...SHIPPING_MIGRATIONS],
+        poolSize: 20,
+      },
+    ),
   ).initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   const outbox = new OutboxWriter({ producer: 'shipping-service' });
@@ -28,7 +32,10 @@ export async function shippingTestDb() {
   ): Promise<R> {
     const event = envelope(type, payload);
     return dataSource.transaction((manager) =>
-      handle(event, new EventContext(event, { topic: 't', partition: 0, offset: '0', attempt: 1 }, manager, outbox)),
+      handle(
+        event,
+        new EventContext(event, { topic: 't', partition: 0, offset: '0', attempt: 1 }, manager, outbox),
+      ),
     );
   }
 

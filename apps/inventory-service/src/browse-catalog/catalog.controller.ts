@@ -32,7 +32,13 @@ export class CatalogController {
   @Get(':sku')
   async get(@Param('sku') sku: string): Promise<ProductView> {
     const product = SKU_PATTERN.test(sku) ? await this.products.findOneBy({ sku }) : null;
-    if (!product) throw new ProblemException(HttpStatus.NOT_FOUND, 'urn:orderflow:problem:not-found', 'Not Found', `No product ${sku}`);
+    if (!product)
+      throw new ProblemException(
+        HttpStatus.NOT_FOUND,
+        'urn:orderflow:problem:not-found',
+        'Not Found',
+        `No product ${sku}`,
+      );
     return toProductView(product);
   }
 }

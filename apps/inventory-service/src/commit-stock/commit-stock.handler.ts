@@ -14,7 +14,10 @@ export class CommitStockHandler {
   private readonly logger = new Logger(CommitStockHandler.name);
 
   @EventPattern('PaymentProcessed')
-  async handle(@Payload() event: IncomingEvent<'PaymentProcessed'>, @Ctx() ctx: EventContext): Promise<CommitOutcome> {
+  async handle(
+    @Payload() event: IncomingEvent<'PaymentProcessed'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<CommitOutcome> {
     const { orderId } = event.payload;
     const reservationId = await finishReservation(ctx.manager, orderId, 'COMMITTED', null);
     if (!reservationId) {

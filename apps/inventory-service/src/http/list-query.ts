@@ -20,7 +20,11 @@ export function encodeCursor(key: string): string {
 
 export function decodeCursor(raw: unknown, isKey: (key: string) => boolean): string | undefined {
   if (raw === undefined) return undefined;
-  const key = typeof raw === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(raw) ? Buffer.from(raw, 'base64url').toString('utf8') : '';
-  if (!isKey(key)) throw new ValidationProblem([{ field: 'cursor', message: 'is not a cursor this endpoint issued' }]);
+  const key =
+    typeof raw === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(raw)
+      ? Buffer.from(raw, 'base64url').toString('utf8')
+      : '';
+  if (!isKey(key))
+    throw new ValidationProblem([{ field: 'cursor', message: 'is not a cursor this endpoint issued' }]);
   return key;
 }

@@ -25,6 +25,8 @@ export class DemoCatalog1764100000001 implements MigrationInterface {
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    await runner.query('delete from products where sku = any($1) and reserved = 0 and sold = 0', [DEMO_CATALOG.map((p) => p.sku)]);
+    await runner.query('delete from products where sku = any($1) and reserved = 0 and sold = 0', [
+      DEMO_CATALOG.map((p) => p.sku),
+    ]);
   }
 }

@@ -11,7 +11,10 @@ export class ReleaseStockHandler {
   private readonly logger = new Logger(ReleaseStockHandler.name);
 
   @EventPattern('PaymentFailed')
-  async handle(@Payload() event: IncomingEvent<'PaymentFailed'>, @Ctx() ctx: EventContext): Promise<ReleaseOutcome> {
+  async handle(
+    @Payload() event: IncomingEvent<'PaymentFailed'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<ReleaseOutcome> {
     const { orderId, customerId, reason } = event.payload;
     const reservationId = await finishReservation(ctx.manager, orderId, 'RELEASED', reason);
     if (!reservationId) {

@@ -8,7 +8,15 @@ const stock: StockRow[] = [
 
 describe('decideReservation', () => {
   it('prices every line and totals them when all are in stock', () => {
-    expect(decideReservation([{ sku: 'A', quantity: 2 }, { sku: 'C', quantity: 10 }], stock)).toEqual({
+    expect(
+      decideReservation(
+        [
+          { sku: 'A', quantity: 2 },
+          { sku: 'C', quantity: 10 },
+        ],
+        stock,
+      ),
+    ).toEqual({
       outcome: 'reserve',
       lines: [
         { sku: 'A', quantity: 2, unitPriceCents: 1999 },
@@ -29,7 +37,16 @@ describe('decideReservation', () => {
   });
 
   it('rejects the whole order when one line is short, naming only the short lines', () => {
-    expect(decideReservation([{ sku: 'C', quantity: 1 }, { sku: 'B', quantity: 1 }, { sku: 'A', quantity: 9 }], stock)).toEqual({
+    expect(
+      decideReservation(
+        [
+          { sku: 'C', quantity: 1 },
+          { sku: 'B', quantity: 1 },
+          { sku: 'A', quantity: 9 },
+        ],
+        stock,
+      ),
+    ).toEqual({
       outcome: 'reject',
       reason: 'insufficient_stock',
       skus: ['A', 'B'],
@@ -37,7 +54,16 @@ describe('decideReservation', () => {
   });
 
   it('gives unknown_sku precedence over insufficient_stock', () => {
-    expect(decideReservation([{ sku: 'B', quantity: 1 }, { sku: 'Z', quantity: 1 }, { sku: 'Y', quantity: 1 }], stock)).toEqual({
+    expect(
+      decideReservation(
+        [
+          { sku: 'B', quantity: 1 },
+          { sku: 'Z', quantity: 1 },
+          { sku: 'Y', quantity: 1 },
+        ],
+        stock,
+      ),
+    ).toEqual({
       outcome: 'reject',
       reason: 'unknown_sku',
       skus: ['Y', 'Z'],
@@ -46,7 +72,15 @@ describe('decideReservation', () => {
 
   it('refuses to price an order across currencies', () => {
     const mixed: StockRow[] = [...stock, { sku: 'D', priceCents: 1, currency: 'USD', available: 1 }];
-    expect(decideReservation([{ sku: 'A', quantity: 1 }, { sku: 'D', quantity: 1 }], mixed)).toEqual({
+    expect(
+      decideReservation(
+        [
+          { sku: 'A', quantity: 1 },
+          { sku: 'D', quantity: 1 },
+        ],
+        mixed,
+      ),
+    ).toEqual({
       outcome: 'mixed-currency',
       currencies: ['EUR', 'USD'],
     });

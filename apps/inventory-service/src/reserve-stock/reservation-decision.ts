@@ -19,12 +19,17 @@ export type ReservationDecision =
  * any line with more than the available stock rejects it with `insufficient_stock`. Both list
  * the offending SKUs, sorted.
  */
-export function decideReservation(lines: readonly OrderLine[], stock: readonly StockRow[]): ReservationDecision {
+export function decideReservation(
+  lines: readonly OrderLine[],
+  stock: readonly StockRow[],
+): ReservationDecision {
   const bySku = new Map(stock.map((row) => [row.sku, row]));
   const unknown = lines.filter((line) => !bySku.has(line.sku)).map((line) => line.sku);
   if (unknown.length > 0) return { outcome: 'reject', reason: 'unknown_sku', skus: unknown.sort() };
 
-  const short = lines.filter((line) => bySku.get(line.sku)!.available < line.quantity).map((line) => line.sku);
+  const short = lines
+    .filter((line) => bySku.get(line.sku)!.available < line.quantity)
+    .map((line) => line.sku);
   if (short.length > 0) return { outcome: 'reject', reason: 'insufficient_stock', skus: short.sort() };
 
   const currencies = [...new Set(lines.map((line) => bySku.get(line.sku)!.currency))].sort();

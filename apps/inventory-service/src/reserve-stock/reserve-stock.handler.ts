@@ -18,7 +18,10 @@ export class ReserveStockHandler {
   private readonly logger = new Logger(ReserveStockHandler.name);
 
   @EventPattern('OrderCreated')
-  async handle(@Payload() event: IncomingEvent<'OrderCreated'>, @Ctx() ctx: EventContext): Promise<ReserveOutcome> {
+  async handle(
+    @Payload() event: IncomingEvent<'OrderCreated'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<ReserveOutcome> {
     const { orderId, customerId, items } = event.payload;
     if (new Set(items.map((line) => line.sku)).size !== items.length) {
       throw new PermanentEventError(`order ${orderId} lists a SKU twice`);
@@ -34,17 +37,25 @@ export class ReserveStockHandler {
       return 'already-decided';
     }
 
-    const stock = await lockStock(ctx.manager, items.map((line) => line.sku));
+    const stock = await lockStock(
+      ctx.manager,
+      items.map((line) => line.sku),
+    );
     const decision = decideReservation(items, stock);
     if (decision.outcome === 'mixed-currency') {
       throw new PermanentEventError(`order ${orderId} mixes currencies ${decision.currencies.join(', ')}`);
     }
     if (decision.outcome === 'reject') {
-      await ctx.manager.query(`update reservations set status = 'REJECTED', reason = $2, updated_at = now() where id = $1`, [
-        reservationId,
-        decision.reason,
-      ]);
-      await ctx.publish('InventoryRejected', { orderId, customerId, reason: decision.reason, skus: decision.skus });
+      await ctx.manager.query(
+        `update reservations set status = 'REJECTED', reason = $2, updated_at = now() where id = $1`,
+        [reservationId, decision.reason],
+      );
+      await ctx.publish('InventoryRejected', {
+        orderId,
+        customerId,
+        reason: decision.reason,
+        skus: decision.skus,
+      });
       return 'rejected';
     }
 
@@ -58,11 +69,10 @@ export class ReserveStockHandler {
         [reservationId, line.sku, line.quantity, line.unitPriceCents],
       );
     }
-    await ctx.manager.query(`update reservations set total_cents = $2, currency = $3, updated_at = now() where id = $1`, [
-      reservationId,
-      decision.totalCents,
-      decision.currency,
-    ]);
+    await ctx.manager.query(
+      `update reservations set total_cents = $2, currency = $3, updated_at = now() where id = $1`,
+      [reservationId, decision.totalCents, decision.currency],
+    );
     await ctx.publish('InventoryReserved', {
       orderId,
       customerId,
@@ -79,9 +89,15 @@ const bySku = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : 
 
 /** Locks the rows of the given SKUs, always in SKU order; unknown SKUs simply have no row. */
 async function lockStock(manager: EntityManager, skus: string[]): Promise<StockRow[]> {
-  const rows: Array<{ sku: string; price_cents: number; currency: string; available: number }> = await manager.query(
-    `select sku, price_cents, currency, available from products where sku = any($1) order by sku for update`,
-    [skus],
-  );
-  return rows.map((row) => ({ sku: row.sku, priceCents: row.price_cents, currency: row.currency, available: row.available }));
+  const rows: Array<{ sku: string; price_cents: number; currency: string; available: number }> =
+    await manager.query(
+      `select sku, price_cents, currency, available from products where sku = any($1) order by sku for update`,
+      [skus],
+    );
+  return rows.map((row) => ({
+    sku: row.sku,
+    priceCents: row.price_cents,
+    currency: row.currency,
+    available: row.available,
+  }));
 }

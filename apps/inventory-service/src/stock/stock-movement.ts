@@ -18,7 +18,9 @@ export async function moveReservedStock(
     `select sku, quantity from reservation_lines where reservation_id = $1 order by sku`,
     [reservationId],
   );
-  await manager.query(`select 1 from products where sku = any($1) order by sku for update`, [lines.map((l) => l.sku)]);
+  await manager.query(`select 1 from products where sku = any($1) order by sku for update`, [
+    lines.map((l) => l.sku),
+  ]);
   for (const line of lines) {
     await manager.query(
       `update products set reserved = reserved - $2, ${to} = ${to} + $2, updated_at = now() where sku = $1`,

@@ -9,14 +9,23 @@ describe('parseProductBody', () => {
   });
 
   it('names every bad field', () => {
-    const result = parseProductBody({ name: '', priceCents: 1.5, currency: 'eur', available: -1, colour: 'red' });
+    const result = parseProductBody({
+      name: '',
+      priceCents: 1.5,
+      currency: 'eur',
+      available: -1,
+      colour: 'red',
+    });
     expect(result.ok).toBe(false);
     const fields = result.ok ? [] : result.errors.map((e) => e.field).sort();
     expect(fields).toEqual(['/available', '/colour', '/currency', '/name', '/priceCents']);
   });
 
   it.each([null, [], 'text', 42])('refuses %p as a body', (body) => {
-    expect(parseProductBody(body)).toEqual({ ok: false, errors: [{ field: '/', message: 'must be a JSON object' }] });
+    expect(parseProductBody(body)).toEqual({
+      ok: false,
+      errors: [{ field: '/', message: 'must be a JSON object' }],
+    });
   });
 
   it('refuses numbers given as strings', () => {

@@ -15,7 +15,9 @@ const isIntIn = (value: unknown, min: number, max: number): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 
 /** Validates a PUT /products/{sku} body: every problem is reported, each naming its field. */
-export function parseProductBody(body: unknown): { ok: true; value: ProductBody } | { ok: false; errors: FieldError[] } {
+export function parseProductBody(
+  body: unknown,
+): { ok: true; value: ProductBody } | { ok: false; errors: FieldError[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, errors: [{ field: '/', message: 'must be a JSON object' }] };
   }
@@ -24,13 +26,17 @@ export function parseProductBody(body: unknown): { ok: true; value: ProductBody 
     .filter((key) => !ALLOWED.has(key))
     .map((key) => ({ field: `/${key}`, message: 'is not an allowed property' }));
   const name = typeof input.name === 'string' ? input.name.trim() : undefined;
-  if (!name || name.length > 200) errors.push({ field: '/name', message: 'must be a non-blank string of at most 200 characters' });
+  if (!name || name.length > 200)
+    errors.push({ field: '/name', message: 'must be a non-blank string of at most 200 characters' });
   if (!isIntIn(input.priceCents, 0, MAX_PRICE_CENTS)) {
     errors.push({ field: '/priceCents', message: `must be an integer from 0 to ${MAX_PRICE_CENTS}` });
   }
   const currency = input.currency ?? 'EUR';
   if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
-    errors.push({ field: '/currency', message: 'must be an ISO 4217 code of three capital letters, e.g. EUR' });
+    errors.push({
+      field: '/currency',
+      message: 'must be an ISO 4217 code of three capital letters, e.g. EUR',
+    });
   }
   if (!isIntIn(input.available, 0, MAX_STOCK)) {
     errors.push({ field: '/available', message: `must be an integer from 0 to ${MAX_STOCK}` });
@@ -38,6 +44,11 @@ export function parseProductBody(body: unknown): { ok: true; value: ProductBody 
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    value: { name: name!, priceCents: input.priceCents as number, currency: currency as string, available: input.available as number },
+    value: {
+      name: name!,
+      priceCents: input.priceCents as number,
+      currency: currency as string,
+      available: input.available as number,
+    },
   };
 }

@@ -1,7 +1,13 @@
 import { Body, Controller, HttpStatus, Param, Put, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { CurrentPrincipal, Principal, ProblemException, requireAdmin, ValidationProblem } from '@orderflow/service-defaults';
+import {
+  CurrentPrincipal,
+  Principal,
+  ProblemException,
+  requireAdmin,
+  ValidationProblem,
+} from '@orderflow/service-defaults';
 import { ProductEntity } from '../entities/product.entity';
 import { ProductView, SKU_PATTERN, toProductView } from '../browse-catalog/product.view';
 import { parseProductBody } from './product-body';
@@ -26,7 +32,8 @@ export class UpsertProductController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<ProductView> {
     requireAdmin(principal);
-    if (!SKU_PATTERN.test(sku)) throw new ValidationProblem([{ field: 'sku', message: 'must be 1-64 characters [A-Za-z0-9._-]' }]);
+    if (!SKU_PATTERN.test(sku))
+      throw new ValidationProblem([{ field: 'sku', message: 'must be 1-64 characters [A-Za-z0-9._-]' }]);
     const parsed = parseProductBody(body);
     if (!parsed.ok) throw new ValidationProblem(parsed.errors);
     const input = parsed.value;

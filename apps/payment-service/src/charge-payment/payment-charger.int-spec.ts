@@ -38,10 +38,14 @@ describe('payment-service charging against Postgres', () => {
     totalCents,
     currency: 'EUR',
   });
-  const deliverCreated = (p: EventPayloads['OrderCreated']) => db.deliver('OrderCreated', p, (e, ctx) => onOrderCreated.handle(e, ctx));
-  const deliverReserved = (p: EventPayloads['InventoryReserved']) => db.deliver('InventoryReserved', p, (e, ctx) => onReserved.handle(e, ctx));
+  const deliverCreated = (p: EventPayloads['OrderCreated']) =>
+    db.deliver('OrderCreated', p, (e, ctx) => onOrderCreated.handle(e, ctx));
+  const deliverReserved = (p: EventPayloads['InventoryReserved']) =>
+    db.deliver('InventoryReserved', p, (e, ctx) => onReserved.handle(e, ctx));
   const paymentsOf = async (orderId: string) =>
-    db.dataSource.query('select status, amount_cents, decline_code from payments where order_id = $1', [orderId]);
+    db.dataSource.query('select status, amount_cents, decline_code from payments where order_id = $1', [
+      orderId,
+    ]);
   const eventsOf = async (orderId: string) => [
     ...(await db.outboxEvents('PaymentProcessed')).filter((e) => e.orderId === orderId),
     ...(await db.outboxEvents('PaymentFailed')).filter((e) => e.orderId === orderId),
@@ -57,10 +61,17 @@ describe('payment-service charging against Postgres', () => {
     expect(await deliverCreated(orderCreated(totalFirst))).toBe('processed');
 
     for (const orderId of [tokenFirst, totalFirst]) {
-      expect(await paymentsOf(orderId)).toEqual([{ status: 'PROCESSED', amount_cents: '3998', decline_code: null }]);
-      expect(await eventsOf(orderId)).toEqual([expect.objectContaining({ amountCents: 3998, currency: 'EUR' })]);
+      expect(await paymentsOf(orderId)).toEqual([
+        { status: 'PROCESSED', amount_cents: '3998', decline_code: null },
+      ]);
+      expect(await eventsOf(orderId)).toEqual([
+        expect.objectContaining({ amountCents: 3998, currency: 'EUR' }),
+      ]);
     }
-    const [intent] = await db.dataSource.query('select status, payment_token from payment_intents where order_id = $1', [tokenFirst]);
+    const [intent] = await db.dataSource.query(
+      'select status, payment_token from payment_intents where order_id = $1',
+      [tokenFirst],
+    );
     expect(intent).toEqual({ status: 'CHARGED', payment_token: null });
   });
 
@@ -74,9 +85,14 @@ describe('payment-service charging against Postgres', () => {
         deliverReserved(reserved(orderId)),
       ]),
     );
-    const [{ count }] = await db.dataSource.query('select count(*)::int as count from payments where order_id = any($1)', [orders]);
+    const [{ count }] = await db.dataSource.query(
+      'select count(*)::int as count from payments where order_id = any($1)',
+      [orders],
+    );
     expect(count).toBe(25);
-    const processed = (await db.outboxEvents('PaymentProcessed')).filter((e) => orders.includes(e.orderId as string));
+    const processed = (await db.outboxEvents('PaymentProcessed')).filter((e) =>
+      orders.includes(e.orderId as string),
+    );
     expect(processed).toHaveLength(25);
     expect(new Set(processed.map((e) => e.orderId)).size).toBe(25);
   });
@@ -85,21 +101,33 @@ describe('payment-service charging against Postgres', () => {
     const declined = randomUUID();
     await deliverCreated(orderCreated(declined, 'tok_declined'));
     expect(await deliverReserved(reserved(declined))).toBe('failed');
-    expect(await eventsOf(declined)).toEqual([expect.objectContaining({ reason: 'card_declined', amountCents: 3998 })]);
+    expect(await eventsOf(declined)).toEqual([
+      expect.objectContaining({ reason: 'card_declined', amountCents: 3998 }),
+    ]);
 
     const tooMuch = randomUUID();
     await deliverCreated(orderCreated(tooMuch));
     await deliverReserved(reserved(tooMuch, 2_000_000));
-    expect(await paymentsOf(tooMuch)).toEqual([{ status: 'FAILED', amount_cents: '2000000', decline_code: 'amount_limit_exceeded' }]);
+    expect(await paymentsOf(tooMuch)).toEqual([
+      { status: 'FAILED', amount_cents: '2000000', decline_code: 'amount_limit_exceeded' },
+    ]);
   });
 
   it('never charges a rejected order, even when OrderCreated comes after the rejection', async () => {
     const orderId = randomUUID();
-    const rejected: EventPayloads['InventoryRejected'] = { orderId, customerId: 'cust-1', reason: 'insufficient_stock', skus: ['SKU-1'] };
+    const rejected: EventPayloads['InventoryRejected'] = {
+      orderId,
+      customerId: 'cust-1',
+      reason: 'insufficient_stock',
+      skus: ['SKU-1'],
+    };
     await db.deliver('InventoryRejected', rejected, (e, ctx) => onRejected.handle(e, ctx));
     expect(await deliverCreated(orderCreated(orderId))).toBe('not-open');
     expect(await paymentsOf(orderId)).toEqual([]);
-    const [intent] = await db.dataSource.query('select status, payment_token from payment_intents where order_id = $1', [orderId]);
+    const [intent] = await db.dataSource.query(
+      'select status, payment_token from payment_intents where order_id = $1',
+      [orderId],
+    );
     expect(intent).toEqual({ status: 'DROPPED', payment_token: null });
   });
 });

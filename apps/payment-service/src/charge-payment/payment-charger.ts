@@ -32,7 +32,11 @@ export class PaymentCharger {
     if (!intent.has_token || intent.amount_cents === null || intent.currency === null) return 'waiting';
 
     const amountCents = Number(intent.amount_cents);
-    const decision = await this.provider.charge({ token: intent.payment_token ?? '', amountCents, currency: intent.currency });
+    const decision = await this.provider.charge({
+      token: intent.payment_token ?? '',
+      amountCents,
+      currency: intent.currency,
+    });
     const paymentId = randomUUID();
     const inserted: unknown[] = await ctx.manager.query(
       `insert into payments (id, order_id, customer_id, status, amount_cents, currency, decline_code)
@@ -55,7 +59,13 @@ export class PaymentCharger {
       `update payment_intents set status = 'CHARGED', payment_token = null, updated_at = now() where order_id = $1`,
       [intent.order_id],
     );
-    const base = { orderId: intent.order_id, customerId: intent.customer_id, paymentId, amountCents, currency: intent.currency };
+    const base = {
+      orderId: intent.order_id,
+      customerId: intent.customer_id,
+      paymentId,
+      amountCents,
+      currency: intent.currency,
+    };
     if (decision.approved) {
       await ctx.publish('PaymentProcessed', base);
       return 'processed';

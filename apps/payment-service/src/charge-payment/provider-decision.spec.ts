@@ -16,11 +16,17 @@ describe('decideCharge (simulated provider)', () => {
 
   it('approves exactly the limit and refuses one cent more', () => {
     expect(decideCharge('tok_visa', AMOUNT_LIMIT_CENTS)).toEqual({ approved: true });
-    expect(decideCharge('tok_visa', AMOUNT_LIMIT_CENTS + 1)).toEqual({ approved: false, declineCode: 'amount_limit_exceeded' });
+    expect(decideCharge('tok_visa', AMOUNT_LIMIT_CENTS + 1)).toEqual({
+      approved: false,
+      declineCode: 'amount_limit_exceeded',
+    });
   });
 
   it('reports the amount limit before the card decline, but an invalid token before both', () => {
-    expect(decideCharge('tok_declined', 2_000_000)).toEqual({ approved: false, declineCode: 'amount_limit_exceeded' });
+    expect(decideCharge('tok_declined', 2_000_000)).toEqual({
+      approved: false,
+      declineCode: 'amount_limit_exceeded',
+    });
     expect(decideCharge('tok_bogus', 2_000_000)).toEqual({ approved: false, declineCode: 'invalid_token' });
   });
 });

@@ -9,7 +9,10 @@ export class ChargeReservedOrderHandler {
   constructor(private readonly charger: PaymentCharger) {}
 
   @EventPattern('InventoryReserved')
-  async handle(@Payload() event: IncomingEvent<'InventoryReserved'>, @Ctx() ctx: EventContext): Promise<ChargeOutcome> {
+  async handle(
+    @Payload() event: IncomingEvent<'InventoryReserved'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<ChargeOutcome> {
     const { orderId, customerId, totalCents, currency } = event.payload;
     const [intent]: IntentRow[] = await ctx.manager.query(
       `insert into payment_intents (order_id, customer_id, amount_cents, currency) values ($1, $2, $3, $4)

@@ -9,7 +9,10 @@ import { EventContext, IncomingEvent } from '@orderflow/messaging';
 @Controller()
 export class DropPaymentIntentHandler {
   @EventPattern('InventoryRejected')
-  async handle(@Payload() event: IncomingEvent<'InventoryRejected'>, @Ctx() ctx: EventContext): Promise<'dropped'> {
+  async handle(
+    @Payload() event: IncomingEvent<'InventoryRejected'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<'dropped'> {
     const { orderId, customerId } = event.payload;
     await ctx.manager.query(
       `insert into payment_intents (order_id, customer_id, status) values ($1, $2, 'DROPPED')

@@ -9,7 +9,10 @@ export class RecordPaymentIntentHandler {
   constructor(private readonly charger: PaymentCharger) {}
 
   @EventPattern('OrderCreated')
-  async handle(@Payload() event: IncomingEvent<'OrderCreated'>, @Ctx() ctx: EventContext): Promise<ChargeOutcome> {
+  async handle(
+    @Payload() event: IncomingEvent<'OrderCreated'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<ChargeOutcome> {
     const { orderId, customerId, paymentToken } = event.payload;
     const [intent]: IntentRow[] = await ctx.manager.query(
       `insert into payment_intents (order_id, customer_id, has_token, payment_token) values ($1, $2, true, $3)

@@ -9,7 +9,10 @@ import { EventContext, IncomingEvent } from '@orderflow/messaging';
 @Controller()
 export class DropShippingAddressHandler {
   @EventPattern('PaymentFailed')
-  async handle(@Payload() event: IncomingEvent<'PaymentFailed'>, @Ctx() ctx: EventContext): Promise<'dropped'> {
+  async handle(
+    @Payload() event: IncomingEvent<'PaymentFailed'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<'dropped'> {
     const { orderId, customerId } = event.payload;
     await ctx.manager.query(
       `insert into shipment_requests (order_id, customer_id, status) values ($1, $2, 'DROPPED')

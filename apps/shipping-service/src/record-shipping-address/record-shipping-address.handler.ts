@@ -9,7 +9,10 @@ export class RecordShippingAddressHandler {
   constructor(private readonly scheduler: ShipmentScheduler) {}
 
   @EventPattern('OrderCreated')
-  async handle(@Payload() event: IncomingEvent<'OrderCreated'>, @Ctx() ctx: EventContext): Promise<ScheduleOutcome> {
+  async handle(
+    @Payload() event: IncomingEvent<'OrderCreated'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<ScheduleOutcome> {
     const { orderId, customerId, shippingAddress } = event.payload;
     const [request]: RequestRow[] = await ctx.manager.query(
       `insert into shipment_requests (order_id, customer_id, address) values ($1, $2, $3)

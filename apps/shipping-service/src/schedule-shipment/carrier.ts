@@ -14,11 +14,21 @@ const UPS: Carrier = { name: 'UPS', trackingPrefix: '1Z' };
 const FEDEX: Carrier = { name: 'FedEx', trackingPrefix: 'FX' };
 
 const BY_COUNTRY: Record<string, Carrier> = {
-  DE: DHL, AT: DHL, CH: DHL, PL: DHL, CZ: DHL, DK: DHL,
-  NL: POSTNL, BE: POSTNL, LU: POSTNL,
-  FR: COLISSIMO, MC: COLISSIMO,
+  DE: DHL,
+  AT: DHL,
+  CH: DHL,
+  PL: DHL,
+  CZ: DHL,
+  DK: DHL,
+  NL: POSTNL,
+  BE: POSTNL,
+  LU: POSTNL,
+  FR: COLISSIMO,
+  MC: COLISSIMO,
   GB: ROYAL_MAIL,
-  US: UPS, CA: UPS, MX: UPS,
+  US: UPS,
+  CA: UPS,
+  MX: UPS,
 };
 
 /** Deterministic by destination country (ISO 3166-1 alpha-2); FedEx for everywhere else. */

@@ -9,7 +9,10 @@ export class ScheduleShipmentHandler {
   constructor(private readonly scheduler: ShipmentScheduler) {}
 
   @EventPattern('PaymentProcessed')
-  async handle(@Payload() event: IncomingEvent<'PaymentProcessed'>, @Ctx() ctx: EventContext): Promise<ScheduleOutcome> {
+  async handle(
+    @Payload() event: IncomingEvent<'PaymentProcessed'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<ScheduleOutcome> {
     const { orderId, customerId, paymentId } = event.payload;
     const [request]: RequestRow[] = await ctx.manager.query(
       `insert into shipment_requests (order_id, customer_id, payment_id) values ($1, $2, $3)

@@ -35,8 +35,10 @@ describe('shipping-service scheduling against Postgres', () => {
     amountCents: 1999,
     currency: 'EUR',
   });
-  const deliverCreated = (p: EventPayloads['OrderCreated']) => db.deliver('OrderCreated', p, (e, ctx) => onOrderCreated.handle(e, ctx));
-  const deliverPaid = (p: EventPayloads['PaymentProcessed']) => db.deliver('PaymentProcessed', p, (e, ctx) => onPaid.handle(e, ctx));
+  const deliverCreated = (p: EventPayloads['OrderCreated']) =>
+    db.deliver('OrderCreated', p, (e, ctx) => onOrderCreated.handle(e, ctx));
+  const deliverPaid = (p: EventPayloads['PaymentProcessed']) =>
+    db.deliver('PaymentProcessed', p, (e, ctx) => onPaid.handle(e, ctx));
 
   it('schedules when the second half arrives, with the carrier of the destination', async () => {
     const addressFirst = randomUUID();
@@ -47,18 +49,31 @@ describe('shipping-service scheduling against Postgres', () => {
     expect(await deliverCreated(orderCreated(paidFirst, 'DE'))).toBe('scheduled');
 
     const events = await db.outboxEvents('ShipmentScheduled');
-    expect(events.find((e) => e.orderId === addressFirst)).toMatchObject({ carrier: 'UPS', trackingNumber: expect.stringMatching(/^1Z/) });
+    expect(events.find((e) => e.orderId === addressFirst)).toMatchObject({
+      carrier: 'UPS',
+      trackingNumber: expect.stringMatching(/^1Z/),
+    });
     expect(events.find((e) => e.orderId === paidFirst)).toMatchObject({ carrier: 'DHL' });
   });
 
   it('schedules one shipment per order when both events and redeliveries race', async () => {
     const orders: string[] = Array.from({ length: 25 }, () => randomUUID());
     await Promise.all(
-      orders.flatMap((orderId) => [deliverCreated(orderCreated(orderId)), deliverPaid(paid(orderId)), deliverPaid(paid(orderId)), deliverCreated(orderCreated(orderId))]),
+      orders.flatMap((orderId) => [
+        deliverCreated(orderCreated(orderId)),
+        deliverPaid(paid(orderId)),
+        deliverPaid(paid(orderId)),
+        deliverCreated(orderCreated(orderId)),
+      ]),
     );
-    const [{ count }] = await db.dataSource.query('select count(*)::int as count from shipments where order_id = any($1)', [orders]);
+    const [{ count }] = await db.dataSource.query(
+      'select count(*)::int as count from shipments where order_id = any($1)',
+      [orders],
+    );
     expect(count).toBe(25);
-    const events = (await db.outboxEvents('ShipmentScheduled')).filter((e) => orders.includes(e.orderId as string));
+    const events = (await db.outboxEvents('ShipmentScheduled')).filter((e) =>
+      orders.includes(e.orderId as string),
+    );
     expect(events).toHaveLength(25);
   });
 
@@ -68,7 +83,10 @@ describe('shipping-service scheduling against Postgres', () => {
     const failed: EventPayloads['PaymentFailed'] = { ...paid(orderId), reason: 'card_declined' };
     await db.deliver('PaymentFailed', failed, (e, ctx) => onPaymentFailed.handle(e, ctx));
     expect(await deliverCreated(orderCreated(orderId))).toBe('not-open');
-    const [request] = await db.dataSource.query('select status, address from shipment_requests where order_id = $1', [orderId]);
+    const [request] = await db.dataSource.query(
+      'select status, address from shipment_requests where order_id = $1',
+      [orderId],
+    );
     expect(request).toEqual({ status: 'DROPPED', address: null });
   });
 });

@@ -34,15 +34,23 @@ export class ShipmentScheduler {
     const inserted: unknown[] = await ctx.manager.query(
       `insert into shipments (id, order_id, customer_id, carrier, tracking_number, address) values ($1, $2, $3, $4, $5, $6)
        on conflict (order_id) do nothing returning id`,
-      [shipmentId, request.order_id, request.customer_id, carrier.name, trackingNumber, JSON.stringify(request.address)],
+      [
+        shipmentId,
+        request.order_id,
+        request.customer_id,
+        carrier.name,
+        trackingNumber,
+        JSON.stringify(request.address),
+      ],
     );
     if (inserted.length === 0) {
       this.logger.warn(`order ${request.order_id} already has a shipment; not scheduling another`);
       return 'already-scheduled';
     }
-    await ctx.manager.query(`update shipment_requests set status = 'SCHEDULED', updated_at = now() where order_id = $1`, [
-      request.order_id,
-    ]);
+    await ctx.manager.query(
+      `update shipment_requests set status = 'SCHEDULED', updated_at = now() where order_id = $1`,
+      [request.order_id],
+    );
     await ctx.publish('ShipmentScheduled', {
       orderId: request.order_id,
       customerId: request.customer_id,

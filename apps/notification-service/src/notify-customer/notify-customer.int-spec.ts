@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { EventPayloads, OrderStatus } from '@orderflow/contracts';
+import { RecordingChannel } from '../channels/recording.channel';
+import type { NotificationMessage } from '../channels/notification-channel';
+import { notificationTestDb } from '../../test/notification-db';
+import { NotifyCustomerHandler } from './notify-customer.handler';
+
+describe('notification-service against Postgres', () => {
+  let db: Awaited<ReturnType<typeof notificationTestDb>>;
+  const channel = new RecordingChannel();
+  const handler = new NotifyCustomerHandler(channel, { NOTIFICATION_EMAIL_DOMAIN: 'customers.test' });
+
+  beforeAll(async () => {
+    db = await notificationTestDb();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const change = (
+    orderId: string,
+    status: OrderStatus,
+    version: number,
+  ): EventPayloads['OrderStatusChanged'] => {
+    const at = new Date().toISOString();
+    return {
+      orderId,
+      customerId: 'cust-7',
+      status,
+      previousStatus: null,
+      version,
+      reason: null,
+      occurredAt: at,
+      order: {
+        orderId,
+        customerId: 'cust-7',
+        status,
+        version,
+        items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 1999 }],
+        totalCents: 1999,
+        currency: 'EUR',
+        reason: null,
+        history: [{ status, version, at, reason: null }],
+        createdAt: at,
+        updatedAt: at,
+      },
+    };
+  };
+  const notify = (payload: EventPayloads['OrderStatusChanged'], via = handler) =>
+    db.deliver('OrderStatusChanged', payload, (e, ctx) => via.handle(e, ctx));
+  const sentFor = (orderId: string) => channel.sent.filter((m) => m.orderId === orderId);
+
+  it('sends each kind once per order under concurrent redelivery, and nothing for intermediate steps', async () => {
+    const orderId = randomUUID();
+    const flow: Array<[OrderStatus, number]> = [
+      ['PENDING', 1],
+      ['INVENTORY_RESERVED', 2],
+      ['PAID', 3],
+      ['SHIPPING_SCHEDULED', 4],
+    ];
+    await Promise.all(
+      flow.flatMap(([status, version]) => [1, 2, 3].map(() => notify(change(orderId, status, version)))),
+    );
+
+    expect(
+      sentFor(orderId)
+        .map((m) => m.kind)
+        .sort(),
+    ).toEqual(['order_confirmed', 'order_received', 'order_shipped']);
+    const rows = await db.dataSource.query(
+      'select kind, recipient, channel from notifications where order_id = $1 order by order_version',
+      [orderId],
+    );
+    expect(rows).toEqual([
+      { kind: 'order_received', recipient: 'cust-7@customers.test', channel: 'log' },
+      { kind: 'order_confirmed', recipient: 'cust-7@customers.test', channel: 'log' },
+      { kind: 'order_shipped', recipient: 'cust-7@customers.test', channel: 'log' },
+    ]);
+  });
+
+  it('records nothing when the channel fails, so the retry sends it', async () => {
+    const orderId = randomUUID();
+    const failing = new NotifyCustomerHandler(
+      { name: 'broken', send: async (_: NotificationMessage) => Promise.reject(new Error('relay down')) },
+      { NOTIFICATION_EMAIL_DOMAIN: 'customers.test' },
+    );
+    await expect(notify(change(orderId, 'REJECTED', 2), failing)).rejects.toThrow('relay down');
+    expect(await db.dataSource.query('select 1 from notifications where order_id = $1', [orderId])).toEqual(
+      [],
+    );
+
+    expect(await notify(change(orderId, 'REJECTED', 2))).toBe('sent');
+    expect(await notify(change(orderId, 'REJECTED', 2))).toBe('already-sent');
+    expect(sentFor(orderId).map((m) => m.kind)).toEqual(['order_rejected']);
+  });
+});
