@@ -33,7 +33,8 @@ const apps = loadApps();
 /** Compose interpolation: `${VAR:-default}` and `${VAR-default}` give the default; `${VAR}` alone is an error. */
 function interpolate(value: string | number): string {
   return String(value).replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
-    if (fallback === undefined) throw new Error(`\${${name}} has no default: compose up would fail without it`);
+    if (fallback === undefined)
+      throw new Error(`\${${name}} has no default: compose up would fail without it`);
     return fallback;
   });
 }
@@ -60,9 +61,12 @@ function wrongAppUrls(env: Record<string, string>): string[] {
 
 const appServices = (file: ComposeFile) =>
   Object.entries(file.services).filter(([, service]) => service.build?.target === 'runtime');
-const instancesOf = (app: AppModel) => appServices(compose).filter(([, s]) => s.build?.args?.APP === app.identity.name);
+const instancesOf = (app: AppModel) =>
+  appServices(compose).filter(([, s]) => s.build?.args?.APP === app.identity.name);
 const envOf = (service: ComposeService) =>
-  Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(value)]));
+  Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(value)]),
+  );
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification schema, alone and merged with compose.e2e.yml', () => {
@@ -77,7 +81,9 @@ describe('docker-compose.yml', () => {
 
   it('rejects what the schema forbids, so the check above can fail', () => {
     const validate = composeSchemaValidator();
-    const broken = structuredClone(compose) as unknown as { services: Record<string, Record<string, unknown>> };
+    const broken = structuredClone(compose) as unknown as {
+      services: Record<string, Record<string, unknown>>;
+    };
     broken.services['order-service'].depends_on = { postgres: { condition: 'when_ready' } };
     expect(validate(broken)).toBe(false);
   });
@@ -134,7 +140,8 @@ describe('docker-compose.yml', () => {
       });
       expect(service.healthcheck?.test.join(' ')).toContain('/health/ready');
     }
-    for (const infra of ['kafka', 'postgres', 'redis']) expect(compose.services[infra].healthcheck).toBeDefined();
+    for (const infra of ['kafka', 'postgres', 'redis'])
+      expect(compose.services[infra].healthcheck).toBeDefined();
   });
 
   it('creates one database per service and every topic (contracts TOPICS plus a DLQ per group)', () => {
@@ -170,7 +177,10 @@ describe('compose.e2e.yml', () => {
     expect(env.E2E_TARGET).toBe('compose');
     for (const app of apps) {
       const variable = `E2E_${app.identity.name.toUpperCase().replace(/-/g, '_')}_URL`;
-      const expected = app.identity.name === 'gateway' ? 'http://lb:3000' : `http://${app.identity.name}:${app.identity.defaultPort}`;
+      const expected =
+        app.identity.name === 'gateway'
+          ? 'http://lb:3000'
+          : `http://${app.identity.name}:${app.identity.defaultPort}`;
       expect({ variable, url: env[variable] }).toEqual({ variable, url: expected });
     }
     expect(env.JWT_SECRET).toBe(envOf(compose.services['order-service']).JWT_SECRET);

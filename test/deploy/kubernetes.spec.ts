@@ -9,7 +9,11 @@ import { validateResource } from './support/k8s-validate';
 import { K8sResource, renderKustomization, resourceId } from './support/kustomize';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
-type Manifest = K8sResource & { spec: any; data?: Record<string, string>; stringData?: Record<string, string> };
+type Manifest = K8sResource & {
+  spec: any;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+};
 
 const K8S = join(ROOT, 'deploy', 'k8s');
 const apps = loadApps();
@@ -18,7 +22,8 @@ const rendered = Object.fromEntries(
   overlays.map((overlay) => [overlay, renderKustomization(join(K8S, 'overlays', overlay)) as Manifest[]]),
 ) as Record<(typeof overlays)[number], Manifest[]>;
 
-const ofKind = (resources: Manifest[], kind: string) => resources.filter((resource) => resource.kind === kind);
+const ofKind = (resources: Manifest[], kind: string) =>
+  resources.filter((resource) => resource.kind === kind);
 const named = (resources: Manifest[], kind: string, name: string) => {
   const found = resources.find((resource) => resource.kind === kind && resource.metadata.name === name);
   if (!found) throw new Error(`no ${kind} ${name}`);
@@ -64,16 +69,19 @@ function appContainer(resources: Manifest[], app: AppModel) {
 }
 
 describe('deploy/k8s renders and validates', () => {
-  it.each(['base', 'overlays/dev', 'overlays/prod'])('%s: every resource is valid against its schema', (dir) => {
-    const resources = renderKustomization(join(K8S, dir));
-    expect(resources.length).toBeGreaterThan(30);
-    const problems = resources.flatMap((resource) =>
-      validateResource(resource).map((problem) => `${resourceId(resource)}: ${problem}`),
-    );
-    expect(problems).toEqual([]);
-    const ids = resources.map(resourceId);
-    expect(ids.filter((id, index) => ids.indexOf(id) !== index)).toEqual([]);
-  });
+  it.each(['base', 'overlays/dev', 'overlays/prod'])(
+    '%s: every resource is valid against its schema',
+    (dir) => {
+      const resources = renderKustomization(join(K8S, dir));
+      expect(resources.length).toBeGreaterThan(30);
+      const problems = resources.flatMap((resource) =>
+        validateResource(resource).map((problem) => `${resourceId(resource)}: ${problem}`),
+      );
+      expect(problems).toEqual([]);
+      const ids = resources.map(resourceId);
+      expect(ids.filter((id, index) => ids.indexOf(id) !== index)).toEqual([]);
+    },
+  );
 
   it('the validators reject broken resources, so the check above can fail', () => {
     const [deployment] = ofKind(rendered.dev, 'Deployment');
@@ -91,9 +99,9 @@ describe('deploy/k8s renders and validates', () => {
     delete noInstances.spec.instances;
     expect(validateResource(noInstances)).not.toEqual([]);
 
-    expect(validateResource({ apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } })).toEqual([
-      'no schema for example.com/v1/Unknown',
-    ]);
+    expect(
+      validateResource({ apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } }),
+    ).toEqual(['no schema for example.com/v1/Unknown']);
   });
 
   it.each(overlays)('%s: everything namespaced lands in the overlay namespace', (overlay) => {
@@ -115,7 +123,9 @@ describe.each(overlays)('deploy/k8s overlay %s agrees with the code', (overlay) 
     const appDeployments = ofKind(resources, 'Deployment').filter(
       (deployment) => deployment.metadata.labels?.['app.kubernetes.io/component'] === 'app',
     );
-    expect(appDeployments.map((d) => d.metadata.name).sort()).toEqual(apps.map((app) => app.identity.name).sort());
+    expect(appDeployments.map((d) => d.metadata.name).sort()).toEqual(
+      apps.map((app) => app.identity.name).sort(),
+    );
     for (const app of apps) {
       for (const kind of ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy']) {
         expect(() => named(resources, kind, app.identity.name)).not.toThrow();
@@ -123,26 +133,40 @@ describe.each(overlays)('deploy/k8s overlay %s agrees with the code', (overlay) 
     }
   });
 
-  it.each(apps.map((app) => [app.identity.name, app] as const))('%s: port, probes, resources, service', (_, app) => {
-    const { deployment, container } = appContainer(resources, app);
-    const podLabels = deployment.spec.template.metadata.labels;
-    const port = app.identity.defaultPort;
-    expect(container.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }]);
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
-    expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
-    expect(container.resources.requests).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
-    expect(container.resources.limits).toEqual(expect.objectContaining({ memory: expect.any(String) }));
-    expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
-    expect(container.image).toMatch(new RegExp(`(^|/)orderflow/${app.identity.name}:[\\w.-]+$`));
+  it.each(apps.map((app) => [app.identity.name, app] as const))(
+    '%s: port, probes, resources, service',
+    (_, app) => {
+      const { deployment, container } = appContainer(resources, app);
+      const podLabels = deployment.spec.template.metadata.labels;
+      const port = app.identity.defaultPort;
+      expect(container.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }]);
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
+      expect(container.resources.requests).toEqual(
+        expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }),
+      );
+      expect(container.resources.limits).toEqual(expect.objectContaining({ memory: expect.any(String) }));
+      expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+      expect(container.image).toMatch(new RegExp(`(^|/)orderflow/${app.identity.name}:[\\w.-]+$`));
 
-    const service = named(resources, 'Service', app.identity.name);
-    expect(matches(service.spec.selector, podLabels)).toBe(true);
-    expect(service.spec.ports).toEqual([{ name: 'http', port, targetPort: 'http', protocol: 'TCP' }]);
+      const service = named(resources, 'Service', app.identity.name);
+      expect(matches(service.spec.selector, podLabels)).toBe(true);
+      expect(service.spec.ports).toEqual([{ name: 'http', port, targetPort: 'http', protocol: 'TCP' }]);
 
-    const hpa = named(resources, 'HorizontalPodAutoscaler', app.identity.name);
-    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: app.identity.name });
-    expect(matches(named(resources, 'PodDisruptionBudget', app.identity.name).spec.selector.matchLabels, podLabels)).toBe(true);
-  });
+      const hpa = named(resources, 'HorizontalPodAutoscaler', app.identity.name);
+      expect(hpa.spec.scaleTargetRef).toEqual({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: app.identity.name,
+      });
+      expect(
+        matches(
+          named(resources, 'PodDisruptionBudget', app.identity.name).spec.selector.matchLabels,
+          podLabels,
+        ),
+      ).toBe(true);
+    },
+  );
 
   it.each(apps.map((app) => [app.identity.name, app] as const))('%s: environment and database', (_, app) => {
     const { container } = appContainer(resources, app);
@@ -155,7 +179,8 @@ describe.each(overlays)('deploy/k8s overlay %s agrees with the code', (overlay) 
 
     // DATABASE_URL points at the CloudNativePG cluster that bootstraps this app's database with
     // the credentials from the same Secret.
-    const databaseRef = container.env.find((variable: any) => variable.name === 'DATABASE_URL').valueFrom.secretKeyRef;
+    const databaseRef = container.env.find((variable: any) => variable.name === 'DATABASE_URL').valueFrom
+      .secretKeyRef;
     const cluster = ofKind(resources, 'Cluster').find(
       (candidate) => candidate.spec.bootstrap.initdb.database === app.identity.database,
     );
@@ -186,14 +211,21 @@ describe.each(overlays)('deploy/k8s overlay %s agrees with the code', (overlay) 
       const { deployment, container } = appContainer(resources, app);
       const env = resolveEnv(resources, container);
       const policy = named(resources, 'NetworkPolicy', app.identity.name);
-      expect(matches(policy.spec.podSelector.matchLabels, deployment.spec.template.metadata.labels)).toBe(true);
+      expect(matches(policy.spec.podSelector.matchLabels, deployment.spec.template.metadata.labels)).toBe(
+        true,
+      );
       expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
 
-      const cluster = ofKind(resources, 'Cluster').find((c) => c.spec.bootstrap.initdb.database === app.identity.database)!;
+      const cluster = ofKind(resources, 'Cluster').find(
+        (c) => c.spec.bootstrap.initdb.database === app.identity.database,
+      )!;
       const allowed: Array<{ peer: Record<string, string>; port: number }> = [
         { peer: { 'strimzi.io/cluster': kafka.metadata.name, 'strimzi.io/broker-role': 'true' }, port: 9092 },
         { peer: { 'cnpg.io/cluster': cluster.metadata.name }, port: 5432 },
-        { peer: { 'app.kubernetes.io/name': 'otel-collector' }, port: Number(new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT).port) },
+        {
+          peer: { 'app.kubernetes.io/name': 'otel-collector' },
+          port: Number(new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT).port),
+        },
         { peer: { 'k8s-app': 'kube-dns' }, port: 53 },
       ];
       // Services the app is configured to call (REDIS_URL, the gateway's proxy targets).
@@ -215,7 +247,9 @@ describe.each(overlays)('deploy/k8s overlay %s agrees with the code', (overlay) 
 
   it('defines every topic from the contracts (and a DLQ per consumer group) as a Strimzi KafkaTopic', () => {
     const topics = ofKind(resources, 'KafkaTopic');
-    expect(topics.map((topic) => topic.spec.topicName ?? topic.metadata.name).sort()).toEqual(expectedTopics(apps));
+    expect(topics.map((topic) => topic.spec.topicName ?? topic.metadata.name).sort()).toEqual(
+      expectedTopics(apps),
+    );
     for (const topic of topics) {
       expect(topic.metadata.labels?.['strimzi.io/cluster']).toBe(kafka.metadata.name);
       expect(topic.spec).toMatchObject({ partitions: 6, replicas: 3, config: { 'min.insync.replicas': 2 } });
@@ -226,10 +260,15 @@ describe.each(overlays)('deploy/k8s overlay %s agrees with the code', (overlay) 
     const pools = ofKind(resources, 'KafkaNodePool');
     for (const pool of pools) expect(pool.metadata.labels?.['strimzi.io/cluster']).toBe(kafka.metadata.name);
     const count = (role: string) =>
-      pools.filter((pool) => pool.spec.roles.includes(role)).reduce((sum, pool) => sum + pool.spec.replicas, 0);
+      pools
+        .filter((pool) => pool.spec.roles.includes(role))
+        .reduce((sum, pool) => sum + pool.spec.replicas, 0);
     expect(count('broker')).toBeGreaterThanOrEqual(3);
     expect(count('controller') % 2).toBe(1);
-    expect(kafka.spec.kafka.config).toMatchObject({ 'auto.create.topics.enable': false, 'min.insync.replicas': 2 });
+    expect(kafka.spec.kafka.config).toMatchObject({
+      'auto.create.topics.enable': false,
+      'min.insync.replicas': 2,
+    });
   });
 
   it('routes the ingress to existing Services', () => {
@@ -252,7 +291,9 @@ describe('deploy/k8s prod overlay', () => {
     const referenced = [
       ...ofKind(resources, 'Deployment').flatMap((deployment) =>
         deployment.spec.template.spec.containers.flatMap((container: any) =>
-          (container.env ?? []).map((variable: any) => variable.valueFrom?.secretKeyRef?.name).filter(Boolean),
+          (container.env ?? [])
+            .map((variable: any) => variable.valueFrom?.secretKeyRef?.name)
+            .filter(Boolean),
         ),
       ),
       ...ofKind(resources, 'Cluster').map((cluster) => cluster.spec.bootstrap.initdb.secret.name),
@@ -262,7 +303,9 @@ describe('deploy/k8s prod overlay', () => {
 
   it('pins app images to a registry and a version, and runs three Postgres instances per service', () => {
     for (const deployment of ofKind(rendered.prod, 'Deployment').filter((d) => d.metadata.name !== 'redis')) {
-      expect(deployment.spec.template.spec.containers[0].image).toMatch(/^[\w.-]+\/orderflow\/[\w-]+:\d+\.\d+\.\d+$/);
+      expect(deployment.spec.template.spec.containers[0].image).toMatch(
+        /^[\w.-]+\/orderflow\/[\w-]+:\d+\.\d+\.\d+$/,
+      );
     }
     for (const cluster of ofKind(rendered.prod, 'Cluster')) expect(cluster.spec.instances).toBe(3);
   });

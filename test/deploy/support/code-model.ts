@@ -27,9 +27,13 @@ export function loadApps(): AppModel[] {
     .sort()
     .map((dir) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app is found at run time
-      const { SERVICE } = require(join(ROOT, 'apps', dir, 'src', 'app.module')) as { SERVICE?: ServiceIdentity };
+      const { SERVICE } = require(join(ROOT, 'apps', dir, 'src', 'app.module')) as {
+        SERVICE?: ServiceIdentity;
+      };
       if (!SERVICE) throw new Error(`apps/${dir}/src/app.module.ts does not export SERVICE`);
-      const spec = { ...commonConfigSpec(SERVICE), ...appConfigSpec(dir) } as EnvSpec<Record<string, unknown>>;
+      const spec = { ...commonConfigSpec(SERVICE), ...appConfigSpec(dir) } as EnvSpec<
+        Record<string, unknown>
+      >;
       return { identity: SERVICE, spec, mustSet: mustSet(spec) };
     });
 }

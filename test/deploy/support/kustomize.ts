@@ -33,7 +33,15 @@ interface Kustomization {
   patches?: Array<{ path?: string; patch?: string; target?: PatchTarget }>;
 }
 
-const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'labels', 'images', 'patches']);
+const SUPPORTED_FIELDS = new Set([
+  'apiVersion',
+  'kind',
+  'resources',
+  'namespace',
+  'labels',
+  'images',
+  'patches',
+]);
 const CLUSTER_SCOPED_KINDS = new Set([
   'Namespace',
   'ClusterRole',
@@ -52,7 +60,8 @@ type JsonObject = { [key: string]: Json };
 export function renderKustomization(dir: string): K8sResource[] {
   const kustomization = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as Kustomization;
   const unsupported = Object.keys(kustomization).filter((key) => !SUPPORTED_FIELDS.has(key));
-  if (unsupported.length > 0) throw new Error(`${dir}: kustomize-lite does not support ${unsupported.join(', ')}`);
+  if (unsupported.length > 0)
+    throw new Error(`${dir}: kustomize-lite does not support ${unsupported.join(', ')}`);
 
   let resources = (kustomization.resources ?? []).flatMap((entry) => loadResources(join(dir, entry)));
   for (const patch of kustomization.patches ?? []) resources = applyPatch(resources, patch, dir);
@@ -76,7 +85,11 @@ export function resourceId(resource: K8sResource): string {
   return `${resource.apiVersion}/${resource.kind}/${resource.metadata.namespace ?? ''}/${resource.metadata.name}`;
 }
 
-function applyPatch(resources: K8sResource[], entry: NonNullable<Kustomization['patches']>[number], dir: string) {
+function applyPatch(
+  resources: K8sResource[],
+  entry: NonNullable<Kustomization['patches']>[number],
+  dir: string,
+) {
   const text = entry.path ? readFileSync(join(dir, entry.path), 'utf8') : entry.patch;
   if (!text) throw new Error(`${dir}: a patch needs a path or an inline patch`);
   const patch = parse(text) as Json;
@@ -87,7 +100,9 @@ function applyPatch(resources: K8sResource[], entry: NonNullable<Kustomization['
 
   if (Array.isArray(patch)) {
     if (!entry.target) throw new Error(`${dir}: a JSON 6902 patch needs a target`);
-    return resources.map((resource) => (targets.includes(resource) ? applyJson6902(resource, patch) : resource));
+    return resources.map((resource) =>
+      targets.includes(resource) ? applyJson6902(resource, patch) : resource,
+    );
   }
   const patchObject = patch as JsonObject;
   if (patchObject.$patch === 'delete') return resources.filter((resource) => !targets.includes(resource));
@@ -95,7 +110,10 @@ function applyPatch(resources: K8sResource[], entry: NonNullable<Kustomization['
   const { name: _name, ...metadataBody } = (metadata ?? {}) as JsonObject;
   return resources.map((resource) =>
     targets.includes(resource)
-      ? (strategicMerge(resource as unknown as Json, { ...body, metadata: metadataBody }) as unknown as K8sResource)
+      ? (strategicMerge(resource as unknown as Json, {
+          ...body,
+          metadata: metadataBody,
+        }) as unknown as K8sResource)
       : resource,
   );
 }
@@ -105,7 +123,9 @@ function sameObject(resource: K8sResource, patch: K8sResource): boolean {
 }
 
 function matchesTarget(resource: K8sResource, target: PatchTarget): boolean {
-  const [group, version] = resource.apiVersion.includes('/') ? resource.apiVersion.split('/') : ['', resource.apiVersion];
+  const [group, version] = resource.apiVersion.includes('/')
+    ? resource.apiVersion.split('/')
+    : ['', resource.apiVersion];
   const fullMatch = (pattern: string | undefined, value: string) =>
     pattern === undefined || new RegExp(`^(?:${pattern})$`).test(value);
   if (target.group !== undefined && target.group !== group) return false;
@@ -167,7 +187,9 @@ export function applyJson6902(resource: K8sResource, operations: Json): K8sResou
     if (last === undefined) throw new Error(`JSON patch path ${operation.path} is empty`);
     let parent: Json = copy;
     for (const segment of segments) {
-      const next: Json | undefined = Array.isArray(parent) ? parent[Number(segment)] : (parent as JsonObject)[segment];
+      const next: Json | undefined = Array.isArray(parent)
+        ? parent[Number(segment)]
+        : (parent as JsonObject)[segment];
       if (next === undefined || next === null) {
         throw new Error(`JSON patch path ${operation.path} does not exist in ${resourceId(resource)}`);
       }
@@ -202,7 +224,8 @@ function addLabels(resources: K8sResource[], label: NonNullable<Kustomization['l
   if (label.includeSelectors || label.includeTemplates) {
     throw new Error('kustomize-lite supports labels on metadata only (no includeSelectors/includeTemplates)');
   }
-  for (const resource of resources) resource.metadata.labels = { ...resource.metadata.labels, ...label.pairs };
+  for (const resource of resources)
+    resource.metadata.labels = { ...resource.metadata.labels, ...label.pairs };
 }
 
 /** Rewrites `image` of every entry of a `containers`/`initContainers` list, wherever it is. */
