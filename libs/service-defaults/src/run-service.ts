@@ -7,6 +7,7 @@ import { HealthRegistry } from './health/health.registry';
 import { createRootLogger, PinoNestLogger } from './logging/logger';
 import { startMetrics } from './metrics/metrics';
 import { setServiceContext } from './service-context';
+import { shutdownTelemetry } from './telemetry/telemetry-shutdown';
 
 export interface RunServiceOptions<Extra> {
   identity: ServiceIdentity;
@@ -75,6 +76,7 @@ function installShutdown(
     }, timeoutMs).unref();
     app
       .close()
+      .then(() => shutdownTelemetry()) // flush the last spans before the process exits
       .then(() => {
         logger.info('shutdown complete');
         logger.flush?.();
