@@ -1,4 +1,10 @@
-import type { Attributes, BatchObservableResult, Counter, Histogram, ObservableGauge } from '@opentelemetry/api';
+import type {
+  Attributes,
+  BatchObservableResult,
+  Counter,
+  Histogram,
+  ObservableGauge,
+} from '@opentelemetry/api';
 import { meter } from '../metrics/metrics';
 
 /**
@@ -48,8 +54,12 @@ function get(): Instruments {
     duplicates: m.createCounter('orderflow.consumer.duplicates', {
       description: 'Redelivered events skipped because the consumer group had applied them already',
     }),
-    retries: m.createCounter('orderflow.consumer.retries', { description: 'Failed processing attempts that will be retried' }),
-    deadLetters: m.createCounter('orderflow.consumer.dead_letters', { description: 'Events moved to a dead-letter topic' }),
+    retries: m.createCounter('orderflow.consumer.retries', {
+      description: 'Failed processing attempts that will be retried',
+    }),
+    deadLetters: m.createCounter('orderflow.consumer.dead_letters', {
+      description: 'Events moved to a dead-letter topic',
+    }),
     sagaDuration: m.createHistogram('orderflow.saga.duration', {
       unit: 's',
       description: 'Time from order creation (PENDING) to a terminal status, by outcome',
@@ -86,12 +96,20 @@ export function recordOutboxPublish(batch: KafkaSendRecord[], sendSeconds: numbe
   const { publishDuration, publishLatency } = get();
   const now = Date.now();
   for (const { topic, occurredAt } of batch) {
-    const attributes = { 'messaging.system': 'kafka', 'messaging.operation.name': 'send', 'messaging.destination.name': topic };
-    publishDuration.record(sendSeconds, error ? { ...attributes, 'error.type': errorType(error) } : attributes);
+    const attributes = {
+      'messaging.system': 'kafka',
+      'messaging.operation.name': 'send',
+      'messaging.destination.name': topic,
+    };
+    publishDuration.record(
+      sendSeconds,
+      error ? { ...attributes, 'error.type': errorType(error) } : attributes,
+    );
     if (error) continue;
     for (const written of occurredAt) {
       const at = written ? Date.parse(written) : NaN;
-      if (Number.isFinite(at)) publishLatency.record(Math.max(0, now - at) / 1000, { 'messaging.destination.name': topic });
+      if (Number.isFinite(at))
+        publishLatency.record(Math.max(0, now - at) / 1000, { 'messaging.destination.name': topic });
     }
   }
 }
@@ -130,7 +148,12 @@ export function recordDeadLetter(group: string, topic: string, reason: string): 
 }
 
 /** Lag of one partition after a processed message: high watermark − offset − 1. */
-export function recordConsumerLag(group: string, topic: string, partition: number, lagMessages: number): void {
+export function recordConsumerLag(
+  group: string,
+  topic: string,
+  partition: number,
+  lagMessages: number,
+): void {
   get();
   lag.set(`${group}\u0000${topic}\u0000${partition}`, {
     attributes: {

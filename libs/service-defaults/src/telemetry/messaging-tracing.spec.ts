@@ -3,7 +3,13 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { traceLogFields } from '../logging/trace-log-fields';
-import { activeOrderId, injectTraceContext, withConsumerSpan, withOrderId, withProducerSpans } from './messaging-tracing';
+import {
+  activeOrderId,
+  injectTraceContext,
+  withConsumerSpan,
+  withOrderId,
+  withProducerSpans,
+} from './messaging-tracing';
 
 describe('messaging tracing', () => {
   const exporter = new InMemorySpanExporter();
@@ -25,7 +31,11 @@ describe('messaging tracing', () => {
   beforeEach(() => exporter.reset());
 
   /** The trace headers an outbox row stores when written inside `span`. */
-  function storedHeadersUnder(name: string): { headers: Record<string, string>; traceId: string; spanId: string } {
+  function storedHeadersUnder(name: string): {
+    headers: Record<string, string>;
+    traceId: string;
+    spanId: string;
+  } {
     const span = tracer().startSpan(name);
     const headers = context.with(trace.setSpan(context.active(), span), () =>
       injectTraceContext({ 'event-id': 'e-1', 'event-type': 'OrderCreated', 'correlation-id': 'order-1' }),
@@ -37,9 +47,12 @@ describe('messaging tracing', () => {
   it('publishes each row in a PRODUCER span that is a child of the context stored with the row', async () => {
     const stored = storedHeadersUnder('POST /orders');
     let sent: Array<{ headers: Record<string, string> }> = [];
-    await withProducerSpans([{ topic: 'orders.events', key: 'order-1', headers: stored.headers }], async (traced) => {
-      sent = traced;
-    });
+    await withProducerSpans(
+      [{ topic: 'orders.events', key: 'order-1', headers: stored.headers }],
+      async (traced) => {
+        sent = traced;
+      },
+    );
 
     const producer = exporter.getFinishedSpans().find((span) => span.name === 'send orders.events');
     expect(producer).toBeDefined();
@@ -61,7 +74,9 @@ describe('messaging tracing', () => {
   it('ends the producer spans as failed when the send fails', async () => {
     const stored = storedHeadersUnder('request');
     await expect(
-      withProducerSpans([{ topic: 't', key: 'k', headers: stored.headers }], () => Promise.reject(new Error('broker down'))),
+      withProducerSpans([{ topic: 't', key: 'k', headers: stored.headers }], () =>
+        Promise.reject(new Error('broker down')),
+      ),
     ).rejects.toThrow('broker down');
     const producer = exporter.getFinishedSpans().find((span) => span.name === 'send t');
     expect(producer?.status).toMatchObject({ code: 2, message: 'broker down' });
@@ -107,7 +122,17 @@ describe('messaging tracing', () => {
 
   it('marks a failed processing attempt on its span and rethrows', async () => {
     const failing = withConsumerSpan(
-      { topic: 't', partition: 0, offset: '1', group: 'g', key: 'k', eventId: 'e', eventType: 'X', correlationId: 'o', trace: {} },
+      {
+        topic: 't',
+        partition: 0,
+        offset: '1',
+        group: 'g',
+        key: 'k',
+        eventId: 'e',
+        eventType: 'X',
+        correlationId: 'o',
+        trace: {},
+      },
       () => Promise.reject(new Error('db down')),
     );
     await expect(failing).rejects.toThrow('db down');

@@ -44,7 +44,10 @@ export function withOrderId<T>(orderId: string, fn: () => T): T {
 }
 
 /** Trace context headers (W3C traceparent/tracestate) of the active span, for a stored or sent message. */
-export function injectTraceContext(headers: Record<string, string> = {}, ctx: Context = context.active()): Record<string, string> {
+export function injectTraceContext(
+  headers: Record<string, string> = {},
+  ctx: Context = context.active(),
+): Record<string, string> {
   propagation.inject(ctx, headers);
   return headers;
 }
@@ -150,7 +153,9 @@ export interface ConsumedMessage {
  * outcome, e.g. `processed` or `duplicate`) is recorded on the span; a rejection marks it failed.
  */
 export async function withConsumerSpan<T>(message: ConsumedMessage, fn: () => Promise<T>): Promise<T> {
-  const parent = propagation.extract(context.active(), message.trace).setValue(ORDER_ID, message.correlationId);
+  const parent = propagation
+    .extract(context.active(), message.trace)
+    .setValue(ORDER_ID, message.correlationId);
   const span = tracer().startSpan(
     `process ${message.topic}`,
     { kind: SpanKind.CONSUMER, attributes: consumerAttributes(message) },

@@ -2,7 +2,9 @@ import { resolveServiceName } from './service-name';
 
 describe('resolveServiceName', () => {
   it('prefers OTEL_SERVICE_NAME', () => {
-    expect(resolveServiceName({ OTEL_SERVICE_NAME: 'custom' }, '/srv/dist/apps/gateway/src/main.js')).toBe('custom');
+    expect(resolveServiceName({ OTEL_SERVICE_NAME: 'custom' }, '/srv/dist/apps/gateway/src/main.js')).toBe(
+      'custom',
+    );
   });
 
   it('derives the app name from the built main script', () => {

@@ -72,10 +72,19 @@ function describe(value: unknown): unknown {
 
 /** SDK diagnostics (e.g. "OTLP export failed") as one JSON line on stderr, like the app's logs. */
 function stderrDiagLogger(service: string) {
-  const write = (level: string) => (message: string, ...args: unknown[]) => {
-    const line = { level, time: new Date().toISOString(), service, context: 'opentelemetry', msg: message, args: args.map(describe) };
-    process.stderr.write(`${JSON.stringify(line)}\n`);
-  };
+  const write =
+    (level: string) =>
+    (message: string, ...args: unknown[]) => {
+      const line = {
+        level,
+        time: new Date().toISOString(),
+        service,
+        context: 'opentelemetry',
+        msg: message,
+        args: args.map(describe),
+      };
+      process.stderr.write(`${JSON.stringify(line)}\n`);
+    };
   return {
     error: write('error'),
     warn: write('warn'),
