@@ -1,4 +1,4 @@
-// Compatibility of event payload schemas (docs/adr/0005-event-versioning-and-compatibility.md).
+// Compatibility of event payload schemas (docs/adr/0021-event-versioning-and-compatibility.md).
 // Consumers validate every event against the schema of its (type, version), so a change is
 // compatible only if old producers' events still validate under the new schema AND new producers'
 // events still validate under the old one: adding an optional field is the one compatible change
