@@ -8,7 +8,7 @@ import type {
 import { meter } from '../metrics/metrics';
 
 /**
- * Instruments of the messaging path and the saga, created on first use (after the MeterProvider
+ * Instruments of the messaging path, created on first use (after the MeterProvider
  * exists). Names follow OpenTelemetry's messaging conventions where one exists, `orderflow.*`
  * otherwise; Prometheus shows dots as underscores plus a unit suffix (e.g. `_seconds`).
  */
@@ -19,14 +19,12 @@ interface Instruments {
   duplicates: Counter;
   retries: Counter;
   deadLetters: Counter;
-  sagaDuration: Histogram;
   consumerLag: ObservableGauge;
   outboxBacklog: ObservableGauge;
   outboxOldestAge: ObservableGauge;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-const SAGA_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 let instruments: Instruments | undefined;
 const lag = new Map<string, { attributes: Attributes; value: number }>();
@@ -59,11 +57,6 @@ function get(): Instruments {
     }),
     deadLetters: m.createCounter('orderflow.consumer.dead_letters', {
       description: 'Events moved to a dead-letter topic',
-    }),
-    sagaDuration: m.createHistogram('orderflow.saga.duration', {
-      unit: 's',
-      description: 'Time from order creation (PENDING) to a terminal status, by outcome',
-      advice: { explicitBucketBoundaries: SAGA_BUCKETS },
     }),
     consumerLag: m.createObservableGauge('orderflow.consumer.lag', {
       unit: '{message}',
@@ -163,12 +156,6 @@ export function recordConsumerLag(
     },
     value: Math.max(0, lagMessages),
   });
-}
-
-export type SagaOutcome = 'completed' | 'rejected' | 'cancelled' | (string & {});
-
-export function recordSagaDuration(outcome: SagaOutcome, seconds: number): void {
-  get().sagaDuration.record(seconds, { 'orderflow.saga.outcome': outcome });
 }
 
 /** Reads the outbox backlog at scrape time; `undefined` when this replica is not the active relay. */
