@@ -1,10 +1,12 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { deadLetterTopic, TOPIC_PARTITIONS, TOPICS } from '@orderflow/contracts';
 import { signToken } from '@orderflow/service-defaults';
 import { AppIdentity, AppSupervisor, discoverApps, ManagedApp, REPO_ROOT } from './app-supervisor';
 import { createTestDatabase, KAFKA_BROKERS } from './infra';
 import { uniqueName } from './names';
+import { waitFor } from './wait-for';
 
 export const TEST_JWT_SECRET = 'orderflow-test-secret-0123456789-abcdefghij';
 
@@ -74,10 +76,17 @@ export class SagaStack {
     }
     const stack = new SagaStack(name, topicPrefix, supervisor, apps, options.readyTimeoutMs ?? 120_000);
     try {
+      // Created up front, once: apps that create the same fresh topic at the same moment race in
+      // kafkajs (createTopics + waitForLeaders can crash the process with UNKNOWN_TOPIC_OR_PARTITION).
+      await createTopics([
+        ...Object.values(TOPICS).map((topic) => `${topicPrefix}${topic}`),
+        ...identities.flatMap((app) => [
+          deadLetterTopic(app.name),
+          deadLetterTopic(`${topicPrefix}${app.name}`),
+        ]),
+      ]);
       for (const app of apps.values()) stack.launch(app, options.appEnv?.[app.identity.name]);
-      await Promise.all(
-        [...apps.values()].map((app) => supervisor.waitReady(app.managed!, stack.readyTimeoutMs)),
-      );
+      await Promise.all([...apps.values()].map((app) => stack.waitReady(app)));
     } catch (error) {
       await stack.close();
       throw error;
@@ -111,7 +120,7 @@ export class SagaStack {
     const entry = this.app(app);
     if (entry.managed) await this.supervisor.stop(entry.managed);
     this.launch(entry, entry.managed?.spec.env);
-    await this.supervisor.waitReady(entry.managed!, this.readyTimeoutMs);
+    await this.waitReady(entry);
   }
 
   logFile(app: string): string | undefined {
@@ -123,6 +132,21 @@ export class SagaStack {
     await this.supervisor.stopAll();
     await Promise.allSettled([...this.apps.values()].map((app) => app.dropDatabase()));
     await deleteTopics(this.topicPrefix).catch(() => undefined); // best effort: the broker may be gone
+  }
+
+  /** Ready, or fails as soon as the process exits (pointing at its log) instead of at the deadline. */
+  private async waitReady(app: StackApp): Promise<void> {
+    const managed = app.managed!;
+    const exited = managed.exited.then((code) => {
+      throw new Error(
+        `${app.identity.name} exited with code ${code} before it was ready; see ${this.logFile(managed.id)}`,
+      );
+    });
+    try {
+      await Promise.race([this.supervisor.waitReady(managed, this.readyTimeoutMs), exited]);
+    } finally {
+      exited.catch(() => undefined); // a later exit (stop/restart) is not this wait's failure
+    }
   }
 
   private launch(app: StackApp, env?: Record<string, string>) {
@@ -151,6 +175,35 @@ function freePort(): Promise<number> {
       );
     });
   });
+}
+
+function admin() {
+  return new Kafka({ clientId: 'saga-stack', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).admin();
+}
+
+async function createTopics(topics: string[]): Promise<void> {
+  const client = admin();
+  await client.connect();
+  try {
+    const wanted = [...new Set(topics)];
+    const existing = new Set(await client.listTopics());
+    const missing = wanted.filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    // Another run may create a shared topic (dlq.<service>) at the same moment: what counts is
+    // that every topic exists afterwards.
+    await client
+      .createTopics({
+        topics: missing.map((topic) => ({ topic, numPartitions: TOPIC_PARTITIONS })),
+        waitForLeaders: true,
+      })
+      .catch(() => false);
+    await waitFor(`topics ${missing.join(', ')}`, async () => {
+      await client.fetchTopicMetadata({ topics: missing });
+      return true;
+    });
+  } finally {
+    await client.disconnect();
+  }
 }
 
 async function deleteTopics(prefix: string): Promise<void> {
