@@ -1,3 +1,4 @@
+/* global sessionStorage, atob */
 // orderflow storefront: plain JS. The live-status part follows docs/live-status.md:
 // snapshot on (re)connect, dedupe by version, re-fetch the snapshot on a version gap.
 (function () {
@@ -64,7 +65,11 @@
   function applySnapshot(order) {
     const known = orders.get(order.orderId);
     if (known && known.version >= order.version) return;
-    orders.set(order.orderId, { version: order.version, status: order.status, history: order.history.slice() });
+    orders.set(order.orderId, {
+      version: order.version,
+      status: order.status,
+      history: order.history.slice(),
+    });
     render();
   }
 
@@ -75,7 +80,12 @@
     if (event.version > known.version + 1) return subscribe(event.orderId); // missed some: re-read
     known.version = event.version;
     known.status = event.status;
-    known.history.push({ status: event.status, version: event.version, at: event.occurredAt, reason: event.reason });
+    known.history.push({
+      status: event.status,
+      version: event.version,
+      at: event.occurredAt,
+      reason: event.reason,
+    });
     render();
   }
 
@@ -95,7 +105,8 @@
       for (const entry of order.history.slice().sort((a, b) => a.version - b.version)) {
         const step = document.createElement('li');
         step.dataset.version = entry.version;
-        step.textContent = entry.version + '. ' + entry.status + (entry.reason ? ' (' + entry.reason + ')' : '');
+        step.textContent =
+          entry.version + '. ' + entry.status + (entry.reason ? ' (' + entry.reason + ')' : '');
         step.title = entry.at;
         if (FAILED.includes(entry.status)) step.className = 'bad';
         if (entry.status === 'SHIPPING_SCHEDULED') step.className = 'good';
@@ -114,7 +125,12 @@
       tbody.textContent = '';
       for (const p of items) {
         const tr = document.createElement('tr');
-        for (const text of [p.sku, p.name, (p.priceCents / 100).toFixed(2) + ' ' + p.currency, String(p.available)]) {
+        for (const text of [
+          p.sku,
+          p.name,
+          (p.priceCents / 100).toFixed(2) + ' ' + p.currency,
+          String(p.available),
+        ]) {
           const td = document.createElement('td');
           td.textContent = text;
           tr.append(td);
@@ -154,7 +170,12 @@
       const placed = await api('/api/orders', { method: 'POST', body: JSON.stringify(body) });
       say('Order ' + placed.orderId.slice(0, 8) + ' placed.');
       const at = new Date().toISOString();
-      applySnapshot({ orderId: placed.orderId, status: placed.status, version: placed.version, history: [{ status: placed.status, version: placed.version, at, reason: null }] });
+      applySnapshot({
+        orderId: placed.orderId,
+        status: placed.status,
+        version: placed.version,
+        history: [{ status: placed.status, version: placed.version, at, reason: null }],
+      });
       subscribe(placed.orderId);
     } catch (err) {
       say('Order refused: ' + err.message, true);

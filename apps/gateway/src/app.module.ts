@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { KafkaModule, MESSAGING_MIGRATIONS, MessagingModule } from '@orderflow/messaging';
 import { DatabaseModule, ServiceDefaultsModule, ServiceIdentity } from '@orderflow/service-defaults';
-import { consumerGroup } from './gateway.config';
+import { consumerOptions } from './gateway.config';
 import { OrderStatusProjection } from './projection/order-status-projection';
 import { OrderStatusProjection1764100000000 } from './projection/order-status-projection.migration';
 import { OrdersGateway } from './socket/orders.gateway';
@@ -25,7 +25,7 @@ export const SERVICE: ServiceIdentity = { name: 'gateway', defaultPort: 3000, da
     }),
     KafkaModule,
     // The gateway produces nothing: no relay.
-    MessagingModule.forService({ relay: false, consumer: { group: consumerGroup() } }),
+    MessagingModule.forService({ relay: false, consumer: consumerOptions() }),
   ],
   controllers: [OrderStatusChangedHandler, OrderEventsController, StorefrontApiController],
   providers: [OrderStatusProjection, AfterCommit, StatusEvents, StatusFanout, RedisConnection, OrdersGateway],

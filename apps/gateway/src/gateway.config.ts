@@ -14,6 +14,10 @@ export interface GatewayExtraConfig {
   SSE_HEARTBEAT_MS: number;
   /** Kafka consumer group of the status consumer; every instance of one deployment shares it. */
   GATEWAY_CONSUMER_GROUP: string;
+  /** Redis stream (and key prefix) of the Socket.IO adapter; one per deployment. */
+  SOCKET_IO_REDIS_STREAM: string;
+  /** Kafka session timeout: how soon partitions of a dead instance move to a live one. */
+  GATEWAY_CONSUMER_SESSION_TIMEOUT_MS: number;
 }
 
 export type GatewayConfig = CommonConfig & GatewayExtraConfig;
@@ -27,15 +31,27 @@ export const GATEWAY_CONFIG_SPEC: EnvSpec<GatewayExtraConfig> = {
   SOCKET_AUTH_TIMEOUT_MS: env.int({ min: 100, max: 60_000, default: 5_000 }),
   SSE_HEARTBEAT_MS: env.int({ min: 100, max: 120_000, default: 15_000 }),
   GATEWAY_CONSUMER_GROUP: env.string({ default: 'gateway', pattern: CONSUMER_GROUP }),
+  SOCKET_IO_REDIS_STREAM: env.string({
+    default: 'orderflow:gateway:socket.io',
+    pattern: /^[A-Za-z0-9:._-]{1,200}$/,
+  }),
+  GATEWAY_CONSUMER_SESSION_TIMEOUT_MS: env.int({ min: 6_000, max: 300_000, default: 30_000 }),
 };
 
 /**
- * The consumer group, read while the module graph is declared (before config validation runs;
+ * The consumer group and session timeout, read while the module graph is declared (before config validation runs;
  * an invalid value still stops the app at start-up through GATEWAY_CONFIG_SPEC).
  */
-export function consumerGroup(source: NodeJS.ProcessEnv = process.env): string {
+export function consumerOptions(source: NodeJS.ProcessEnv = process.env): {
+  group: string;
+  sessionTimeoutMs: number;
+} {
   const group = source.GATEWAY_CONSUMER_GROUP?.trim();
-  return group && CONSUMER_GROUP.test(group) ? group : 'gateway';
+  const timeout = Number(source.GATEWAY_CONSUMER_SESSION_TIMEOUT_MS);
+  return {
+    group: group && CONSUMER_GROUP.test(group) ? group : 'gateway',
+    sessionTimeoutMs: Number.isInteger(timeout) && timeout >= 6_000 && timeout <= 300_000 ? timeout : 30_000,
+  };
 }
 
 /** Same object as SERVICE_CONFIG (runService validates the extra spec into it). */

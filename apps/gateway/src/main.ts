@@ -14,7 +14,13 @@ void runService({
     // The storefront page (tools/build.mjs copies apps/gateway/public next to src in dist).
     app.useStaticAssets(join(__dirname, '..', 'public'), { index: 'index.html', maxAge: 0 });
     const redis = await app.get(RedisConnection).connect();
-    app.useWebSocketAdapter(new GatewayIoAdapter(app, { redis, connectTimeoutMs: config.SOCKET_AUTH_TIMEOUT_MS }));
+    app.useWebSocketAdapter(
+      new GatewayIoAdapter(app, {
+        redis,
+        connectTimeoutMs: config.SOCKET_AUTH_TIMEOUT_MS,
+        streamName: config.SOCKET_IO_REDIS_STREAM,
+      }),
+    );
     await startMessaging(app);
   },
 });

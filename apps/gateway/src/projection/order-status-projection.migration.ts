@@ -10,14 +10,16 @@ export class OrderStatusProjection1764100000000 implements MigrationInterface {
   async up(runner: QueryRunner): Promise<void> {
     await runner.query(`
       create table order_status_projection (
-        order_id uuid primary key,
+        order_id text primary key,
         customer_id text not null,
         version integer not null check (version >= 1),
         status text not null,
         snapshot jsonb not null,
         updated_at timestamptz not null default now()
       )`);
-    await runner.query(`create index order_status_projection_customer on order_status_projection (customer_id)`);
+    await runner.query(
+      `create index order_status_projection_customer on order_status_projection (customer_id)`,
+    );
   }
 
   async down(runner: QueryRunner): Promise<void> {

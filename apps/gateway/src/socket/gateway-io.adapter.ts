@@ -9,6 +9,8 @@ export interface GatewayIoOptions {
   redis: RedisClientType | undefined;
   /** How long a transport may stay open without joining a namespace (i.e. authenticating). */
   connectTimeoutMs: number;
+  /** Redis stream of this deployment; session keys are prefixed with it too. */
+  streamName: string;
 }
 
 /** Client messages are tiny (`order.subscribe`); anything bigger is refused by the transport. */
@@ -36,7 +38,13 @@ export class GatewayIoAdapter extends IoAdapter {
       serveClient: true,
       connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     };
-    if (this.options.redis) settings.adapter = createAdapter(this.options.redis, { maxLen: 100_000 });
+    if (this.options.redis) {
+      settings.adapter = createAdapter(this.options.redis, {
+        streamName: this.options.streamName,
+        sessionKeyPrefix: `${this.options.streamName}:session:`,
+        maxLen: 100_000,
+      });
+    }
     return super.createIOServer(port, settings) as Server;
   }
 }

@@ -21,7 +21,7 @@ export type SubscribeAck =
   | { ok: true; order: OrderSnapshot }
   | { ok: false; error: 'not_found' | 'invalid_request' | 'rate_limited' | 'unavailable' };
 
-const ORDER_ID_MAX = 64;
+const ORDER_ID_MAX = 100;
 
 /**
  * Namespace `/orders`: authenticated in the handshake, each socket joins its customer's room and
@@ -29,8 +29,11 @@ const ORDER_ID_MAX = 64;
  * projection. Client messages are size-bounded by the server and rate-limited per socket.
  */
 @WebSocketGateway({ namespace: '/orders' })
-export class OrdersGateway implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket> {
+export class OrdersGateway
+  implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket>
+{
   private readonly logger = new Logger('orders-gateway');
+  private bound = false;
   private readonly connected = meter().createUpDownCounter('gateway_sockets_connected', {
     description: 'Socket.IO connections in namespace /orders on this instance',
   });
@@ -43,6 +46,14 @@ export class OrdersGateway implements OnGatewayInit<Namespace>, OnGatewayConnect
 
   afterInit(namespace: Namespace) {
     namespace.use(socketAuthMiddleware(this.config.JWT_SECRET));
+    if (this.bound) {
+      // Nest binds gateways once more for the hybrid app's Kafka microservice, on a server of its
+      // own (default adapter, random port). Only the first, HTTP-attached server is ours.
+      this.logger.debug?.('closing the duplicate Socket.IO server of the microservice context');
+      void namespace.server.close();
+      return;
+    }
+    this.bound = true;
     this.fanout.attach(namespace, Boolean(this.config.REDIS_URL));
   }
 
@@ -82,9 +93,12 @@ export class OrdersGateway implements OnGatewayInit<Namespace>, OnGatewayConnect
         return next();
       }
       const ack: unknown = packet[packet.length - 1];
-      if (typeof ack === 'function') (ack as (reply: SubscribeAck) => void)({ ok: false, error: 'rate_limited' });
-      if (++strikes > rate * 2) {
-        this.logger.warn(`disconnecting flooding socket of ${(socket.data as SocketData).principal.customerId}`);
+      if (typeof ack === 'function')
+        (ack as (reply: SubscribeAck) => void)({ ok: false, error: 'rate_limited' });
+      if (++strikes > rate * 2 && socket.connected) {
+        this.logger.warn(
+          `disconnecting flooding socket of ${(socket.data as SocketData).principal.customerId}`,
+        );
         socket.disconnect(true);
       }
     });
@@ -96,5 +110,7 @@ function orderIdOf(body: unknown): string | undefined {
   const keys = Object.keys(body);
   if (keys.length !== 1 || keys[0] !== 'orderId') return undefined;
   const { orderId } = body as { orderId: unknown };
-  return typeof orderId === 'string' && orderId.length > 0 && orderId.length <= ORDER_ID_MAX ? orderId : undefined;
+  return typeof orderId === 'string' && orderId.length > 0 && orderId.length <= ORDER_ID_MAX
+    ? orderId
+    : undefined;
 }

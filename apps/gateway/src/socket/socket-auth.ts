@@ -24,7 +24,8 @@ export function socketAuthMiddleware(secret: string) {
 
 function tokenOf(socket: Socket): string | undefined {
   const auth: unknown = socket.handshake.auth;
-  const fromAuth = typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>).token : undefined;
+  const fromAuth =
+    typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>).token : undefined;
   if (typeof fromAuth === 'string' && fromAuth.length > 0 && fromAuth.length <= 4096) return fromAuth;
   return bearerToken(socket.handshake.headers.authorization);
 }

@@ -1,7 +1,13 @@
 import type { Response } from 'express';
 import type { OrderSnapshot } from '@orderflow/contracts';
 import { ORDER_STATUS_EVENT } from '../status/status-fanout';
-import { clientPayload, currentPush, OrderStatusPush, pushesAfter, RoutedStatusPush } from '../status/order-status-push';
+import {
+  clientPayload,
+  currentPush,
+  OrderStatusPush,
+  pushesAfter,
+  RoutedStatusPush,
+} from '../status/order-status-push';
 
 /** Beyond this much unsent output the client is not reading; the stream is ended. */
 const MAX_BUFFERED_BYTES = 256 * 1024;
@@ -74,7 +80,9 @@ export class OrderEventStream {
   private write(push: OrderStatusPush): void {
     if (this.closed || push.version <= this.lastSent) return;
     this.lastSent = push.version;
-    this.res.write(`id: ${push.version}\nevent: ${ORDER_STATUS_EVENT}\ndata: ${JSON.stringify(clientPayload(push))}\n\n`);
+    this.res.write(
+      `id: ${push.version}\nevent: ${ORDER_STATUS_EVENT}\ndata: ${JSON.stringify(clientPayload(push))}\n\n`,
+    );
     if (this.res.writableLength > MAX_BUFFERED_BYTES) this.res.end();
   }
 }

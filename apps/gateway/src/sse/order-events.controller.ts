@@ -1,6 +1,23 @@
-import { Controller, Get, Headers, HttpStatus, Inject, Param, Query, Req, Res, UnauthorizedException } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Headers,
+  HttpStatus,
+  Inject,
+  Param,
+  Query,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { bearerToken, ProblemException, Public, ValidationProblem, verifyToken } from '@orderflow/service-defaults';
+import {
+  bearerToken,
+  ProblemException,
+  Public,
+  ValidationProblem,
+  verifyToken,
+} from '@orderflow/service-defaults';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { OrderStatusProjection } from '../projection/order-status-projection';
 import { StatusEvents } from '../status/status-events';
@@ -70,11 +87,18 @@ export class OrderEventsController {
 function parseLastEventId(raw: string | undefined): number | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   if (!/^\d{1,9}$/.test(raw.trim())) {
-    throw new ValidationProblem([{ field: 'Last-Event-ID', message: 'must be an order version (a non-negative integer)' }]);
+    throw new ValidationProblem([
+      { field: 'Last-Event-ID', message: 'must be an order version (a non-negative integer)' },
+    ]);
   }
   return Number(raw.trim());
 }
 
 function notFound(orderId: string): ProblemException {
-  return new ProblemException(HttpStatus.NOT_FOUND, 'urn:orderflow:problem:not-found', 'Not Found', `Order ${orderId} was not found`);
+  return new ProblemException(
+    HttpStatus.NOT_FOUND,
+    'urn:orderflow:problem:not-found',
+    'Not Found',
+    `Order ${orderId} was not found`,
+  );
 }

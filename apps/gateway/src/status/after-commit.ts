@@ -26,7 +26,8 @@ export class AfterCommit implements EntitySubscriberInterface, OnModuleInit {
 
   schedule(manager: EntityManager, task: () => void): void {
     const runner = manager.queryRunner;
-    if (!runner?.isTransactionActive) throw new Error('AfterCommit.schedule needs the manager of an open transaction');
+    if (!runner?.isTransactionActive)
+      throw new Error('AfterCommit.schedule needs the manager of an open transaction');
     const tasks = this.pending.get(runner) ?? [];
     tasks.push(task);
     this.pending.set(runner, tasks);
@@ -42,7 +43,9 @@ export class AfterCommit implements EntitySubscriberInterface, OnModuleInit {
       try {
         task();
       } catch (error) {
-        this.logger.error(`after-commit task failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(
+          `after-commit task failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }

@@ -19,7 +19,10 @@ export class OrderStatusChangedHandler {
   ) {}
 
   @EventPattern('OrderStatusChanged')
-  async handle(@Payload() event: IncomingEvent<'OrderStatusChanged'>, @Ctx() ctx: EventContext): Promise<void> {
+  async handle(
+    @Payload() event: IncomingEvent<'OrderStatusChanged'>,
+    @Ctx() ctx: EventContext,
+  ): Promise<void> {
     const outcome = await this.projection.apply(ctx.manager, event.payload.order);
     if (outcome === 'stale') return;
     const push = pushFromEvent(event.payload);

@@ -26,7 +26,13 @@ export function pushFromEvent(event: OrderStatusChangedV1): RoutedStatusPush {
 }
 
 export function pushFromHistory(orderId: string, entry: OrderHistoryEntry): OrderStatusPush {
-  return { orderId, status: entry.status, version: entry.version, occurredAt: entry.at, reason: entry.reason };
+  return {
+    orderId,
+    status: entry.status,
+    version: entry.version,
+    occurredAt: entry.at,
+    reason: entry.reason,
+  };
 }
 
 /** The snapshot's current status as a push (its history entry when present). */

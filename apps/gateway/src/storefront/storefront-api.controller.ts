@@ -1,4 +1,17 @@
-import { Body, Controller, Get, HttpCode, Inject, Logger, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Logger,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Public, signToken, ValidationProblem } from '@orderflow/service-defaults';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
@@ -22,10 +35,13 @@ export class StorefrontApiController {
   @Post('dev-token')
   @HttpCode(200)
   devToken(@Body() body: unknown): { token: string } {
-    if (this.config.NODE_ENV === 'production') throw new NotFoundException('Dev sign-in is disabled in production');
+    if (this.config.NODE_ENV === 'production')
+      throw new NotFoundException('Dev sign-in is disabled in production');
     const customerId = (body as { customerId?: unknown } | undefined)?.customerId;
     if (typeof customerId !== 'string' || !CUSTOMER_ID.test(customerId)) {
-      throw new ValidationProblem([{ field: '/customerId', message: 'must be 1-64 characters [A-Za-z0-9._@-]' }]);
+      throw new ValidationProblem([
+        { field: '/customerId', message: 'must be 1-64 characters [A-Za-z0-9._@-]' },
+      ]);
     }
     return { token: signToken(customerId, this.config.JWT_SECRET, { expiresInSeconds: 8 * 3600 }) };
   }
@@ -50,7 +66,13 @@ export class StorefrontApiController {
     return this.forward(req, res, this.config.ORDER_URL, '/orders', JSON.stringify(req.body ?? {}));
   }
 
-  private async forward(req: Request, res: Response, base: string, path: string, body?: string): Promise<void> {
+  private async forward(
+    req: Request,
+    res: Response,
+    base: string,
+    path: string,
+    body?: string,
+  ): Promise<void> {
     const headers: Record<string, string> = {};
     for (const name of FORWARDED_REQUEST_HEADERS) {
       const value = req.headers[name];
@@ -66,10 +88,20 @@ export class StorefrontApiController {
         signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
       });
     } catch (error) {
-      this.logger.warn(`upstream ${base} unreachable: ${error instanceof Error ? error.message : String(error)}`);
-      res.status(502).type('application/problem+json').send(
-        JSON.stringify({ type: 'about:blank', title: 'Bad Gateway', status: 502, detail: 'The upstream service is unreachable' }),
+      this.logger.warn(
+        `upstream ${base} unreachable: ${error instanceof Error ? error.message : String(error)}`,
       );
+      res
+        .status(502)
+        .type('application/problem+json')
+        .send(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'Bad Gateway',
+            status: 502,
+            detail: 'The upstream service is unreachable',
+          }),
+        );
       return;
     }
     for (const name of FORWARDED_RESPONSE_HEADERS) {
