@@ -127,6 +127,8 @@ describe('the order saga, end to end', () => {
     ]);
     expect(kinds).toEqual(['order_confirmed', 'order_received', 'order_shipped']);
     expect((await product(sku('happy'))).available).toBe(8);
+    const metrics = await request<string>('GET', `${orders}/metrics`);
+    expect(metrics.body).toMatch(/saga_duration\w*_count\{[^}]*outcome="SHIPPING_SCHEDULED"[^}]*\} [1-9]/);
   });
 
   it('2. rejects an unknown SKU and insufficient stock with the reason, leaving stock untouched', async () => {
