@@ -1,0 +1,144 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, chromium } from 'playwright-core';
+import {
+  AppSupervisor,
+  createTestDatabase,
+  DEMO_ADDRESS,
+  ManagedApp,
+  placeOrder,
+  REPO_ROOT,
+  SagaStack,
+  seedProduct,
+  TEST_JWT_SECRET,
+  uniqueName,
+} from '@orderflow/testing';
+import { connectClient, LiveClient, randomPortBase, statusesOf, subscribe, waitForStatuses } from './support';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(REPO_ROOT, 'tmp/artifacts');
+
+// The real saga (five services) plus the gateway, through public APIs only; and the storefront page
+// in headless Chromium (Debian's `chromium` package: `apt-get install -y chromium`).
+describe('gateway on the real saga', () => {
+  const run = uniqueName('gwsaga');
+  const sku = `${run}-widget`;
+  let stack: SagaStack;
+  let supervisor: AppSupervisor;
+  let gateway: ManagedApp;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let browser: Browser | undefined;
+  const clients: LiveClient[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
+    stack = await SagaStack.start({
+      apps: [
+        'order-service',
+        'inventory-service',
+        'payment-service',
+        'shipping-service',
+        'notification-service',
+      ],
+    });
+    db = await createTestDatabase('gwsaga');
+    supervisor = new AppSupervisor({
+      root: REPO_ROOT,
+      logDir: join(REPO_ROOT, 'tmp/logs', run),
+      env: {
+        NODE_ENV: 'test',
+        JWT_SECRET: TEST_JWT_SECRET,
+        DATABASE_URL: db.url,
+        MESSAGING_TOPIC_PREFIX: stack.topicPrefix,
+        GATEWAY_CONSUMER_GROUP: `gateway-${run}`,
+        INVENTORY_URL: stack.url('inventory-service'),
+        ORDER_URL: stack.url('order-service'),
+        LOG_LEVEL: 'warn',
+      },
+    });
+    gateway = supervisor.start({ name: 'gateway', instance: `gateway-${run}`, port: randomPortBase() });
+    await supervisor.waitReady(gateway);
+    await seedProduct(stack.url('inventory-service'), stack.token('ops', { admin: true }), sku, {
+      name: 'Storefront widget',
+      priceCents: 1250,
+      available: 1000,
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.socket.disconnect();
+    await browser?.close();
+    await supervisor?.stopAll();
+    await stack?.close();
+    await db?.drop();
+  });
+
+  it("pushes PENDING → … → SHIPPING_SCHEDULED for the customer's own order, and nothing of others'", async () => {
+    const ann = await connectClient(gateway.url, stack.token(`ann-${run}`));
+    const ben = await connectClient(gateway.url, stack.token(`ben-${run}`));
+    clients.push(ann, ben);
+    const { status, body: placed } = await placeOrder(stack.url('order-service'), stack.token(`ann-${run}`), {
+      items: [{ sku, quantity: 1 }],
+      paymentToken: 'tok_visa',
+      shippingAddress: DEMO_ADDRESS,
+    });
+    expect(status).toBe(202);
+    await waitForStatuses(ann, placed.orderId, 4, 60_000);
+    expect(statusesOf(ann, placed.orderId)).toEqual([
+      '1:PENDING',
+      '2:INVENTORY_RESERVED',
+      '3:PAID',
+      '4:SHIPPING_SCHEDULED',
+    ]);
+    const ack = await subscribe(ann, placed.orderId);
+    expect(ack).toEqual({
+      ok: true,
+      order: expect.objectContaining({ status: 'SHIPPING_SCHEDULED', version: 4 }),
+    });
+    expect(await subscribe(ben, placed.orderId)).toEqual({ ok: false, error: 'not_found' });
+    expect(ben.received).toEqual([]);
+  });
+
+  it('storefront: sign in, place an order, watch SHIPPING_SCHEDULED (and a declined card) arrive live', async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(gateway.url);
+    await page.fill('#customer-id', `web-${run}`);
+    await page.click('#signin-form button');
+    await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 15_000 });
+    const quantity = page.locator(`#products input[data-sku="${sku}"]`);
+    await quantity.fill('2');
+
+    await page.selectOption('#payment-token', 'tok_visa');
+    await page.click('#place-order');
+    const shipped = page.locator('#order-list .timeline li', { hasText: 'SHIPPING_SCHEDULED' });
+    await shipped.waitFor({ timeout: 60_000 });
+
+    await page.selectOption('#payment-token', 'tok_declined');
+    await page.click('#place-order');
+    await page.locator('#order-list .timeline li', { hasText: 'CANCELLED' }).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'storefront.png'), fullPage: true });
+
+    const timelines = await page
+      .locator('#order-list .order')
+      .evaluateAll((items) =>
+        items.map((item) => [...item.querySelectorAll('.timeline li')].map((li) => li.textContent)),
+      );
+    expect(timelines).toEqual([
+      [
+        '1. PENDING',
+        '2. INVENTORY_RESERVED',
+        '3. PAYMENT_FAILED (card_declined)',
+        '4. CANCELLED (card_declined)',
+      ],
+      ['1. PENDING', '2. INVENTORY_RESERVED', '3. PAID', '4. SHIPPING_SCHEDULED'],
+    ]);
+    expect(errors).toEqual([]);
+  });
+});
