@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { context, propagation } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { validateEvent } from '@orderflow/contracts';
 import { decodeEnvelope, EventEnvelope } from '../envelope/event-envelope';
 import type { OutboxWriter } from '../outbox/outbox-writer';
@@ -43,6 +43,102 @@ export class EventProcessor {
 
   constructor(private readonly deps: EventProcessorDeps) {}
 
+  /**
+   * Applies a run of messages of one partition in one transaction (one commit for many events
+   * under load). If any of them fails, the transaction rolls back as a whole and the messages
+   * are applied one by one instead, with retries and dead letters. Outcomes are in message order;
+   * fewer outcomes than messages means shutdown interrupted the run after that many.
+   */
+  async processChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<ProcessOutcome[]> {
+    if (messages.length > 1) {
+      const envelopes = this.decodeAll(messages);
+      if (envelopes) {
+        try {
+          return await this.applyChunk(topic, partition, messages, envelopes);
+        } catch (error) {
+          this.logger.debug?.(`chunk of ${messages.length} failed, applying one by one: ${describe(error)}`);
+        }
+      }
+    }
+    const outcomes: ProcessOutcome[] = [];
+    for (const message of messages) {
+      try {
+        outcomes.push(await this.process(topic, partition, message));
+      } catch (error) {
+        if (error instanceof ProcessingInterrupted) break; // the rest is redelivered after restart
+        throw error;
+      }
+    }
+    return outcomes;
+  }
+
+  /** The envelopes of the messages, or undefined if any is malformed or invalid. */
+  private decodeAll(messages: KafkaMessage[]): EventEnvelope[] | undefined {
+    const envelopes: EventEnvelope[] = [];
+    for (const message of messages) {
+      try {
+        const envelope = decodeEnvelope(message);
+        if (!validateEvent(envelope.type, envelope.version, envelope.payload).ok) return undefined;
+        envelopes.push(envelope);
+      } catch {
+        return undefined; // the one-by-one path dead-letters it with the reason
+      }
+    }
+    return envelopes;
+  }
+
+  private applyChunk(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    envelopes: EventEnvelope[],
+  ): Promise<ProcessOutcome[]> {
+    const handled = envelopes.map((envelope) => (this.deps.handlerFor(envelope.type) ? envelope : undefined));
+    return this.deps.dataSource.transaction(async (manager) => {
+      const fresh = new Set(
+        await this.recordInbox(
+          manager,
+          handled.filter((e) => e !== undefined),
+        ),
+      );
+      const outcomes: ProcessOutcome[] = [];
+      for (const [i, envelope] of handled.entries()) {
+        if (!envelope) {
+          outcomes.push('ignored');
+        } else if (!fresh.delete(envelope.eventId)) {
+          outcomes.push('duplicate');
+        } else {
+          const delivery = { topic, partition, offset: messages[i].offset, attempt: 1 };
+          await this.runHandler(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
+          outcomes.push('processed');
+        }
+      }
+      return outcomes;
+    });
+  }
+
+  /**
+   * Records (group, event id) for each envelope; returns the ids that were not there yet. Blocks
+   * on the primary key while another member holds the same event uncommitted, so concurrent
+   * redeliveries (rebalance) serialize and the later one sees a duplicate.
+   */
+  private async recordInbox(manager: EntityManager, envelopes: EventEnvelope[]): Promise<string[]> {
+    if (envelopes.length === 0) return [];
+    const rows: Array<{ event_id: string }> = await manager.query(
+      `insert into messaging_inbox (consumer_group, event_id, event_type)
+       select $1, * from unnest($2::uuid[], $3::text[])
+       on conflict do nothing returning event_id`,
+      [this.deps.group, envelopes.map((e) => e.eventId), envelopes.map((e) => e.type)],
+    );
+    return rows.map((row) => row.event_id);
+  }
+
+  private runHandler(envelope: EventEnvelope, ctx: EventContext): Promise<void> {
+    const handler = this.deps.handlerFor(envelope.type)!;
+    return context.with(propagation.extract(context.active(), envelope.trace), () => handler(envelope, ctx));
+  }
+
+  /** Applies one message, retrying transient failures; dead-letters what cannot succeed. */
   async process(topic: string, partition: number, message: KafkaMessage): Promise<ProcessOutcome> {
     const firstFailureAt = new Date();
     let envelope: EventEnvelope;
@@ -53,12 +149,11 @@ export class EventProcessor {
     } catch (error) {
       return this.deadLetter({ topic, partition, message, error, attempts: 1, firstFailureAt });
     }
-    const handler = this.deps.handlerFor(envelope.type);
-    if (!handler) return 'ignored';
+    if (!this.deps.handlerFor(envelope.type)) return 'ignored';
 
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.applyOnce(envelope, handler, { topic, partition, offset: message.offset, attempt });
+        return await this.applyOnce(envelope, { topic, partition, offset: message.offset, attempt });
       } catch (error) {
         const final = isPermanent(error) || attempt >= this.deps.retry.maxAttempts;
         this.logger.warn(
@@ -75,24 +170,13 @@ export class EventProcessor {
 
   private applyOnce(
     envelope: EventEnvelope,
-    handler: NonNullable<ReturnType<HandlerInvoker>>,
     delivery: EventContext['delivery'],
   ): Promise<'processed' | 'duplicate'> {
-    const traceContext = propagation.extract(context.active(), envelope.trace);
-    return context.with(traceContext, () =>
-      this.deps.dataSource.transaction(async (manager) => {
-        // Blocks on the primary key while another member holds the same event uncommitted, so
-        // concurrent redeliveries (rebalance) serialize and the second one sees a duplicate.
-        const inserted: unknown[] = await manager.query(
-          `insert into messaging_inbox (consumer_group, event_id, event_type) values ($1, $2, $3)
-           on conflict do nothing returning event_id`,
-          [this.deps.group, envelope.eventId, envelope.type],
-        );
-        if (inserted.length === 0) return 'duplicate';
-        await handler(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
-        return 'processed';
-      }),
-    );
+    return this.deps.dataSource.transaction(async (manager) => {
+      if ((await this.recordInbox(manager, [envelope])).length === 0) return 'duplicate';
+      await this.runHandler(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
+      return 'processed';
+    });
   }
 
   private async deadLetter(failure: {

@@ -8,7 +8,7 @@ import type { EventEnvelope } from '../envelope/event-envelope';
 import { ensureTopics } from '../kafka/ensure-topics';
 import type { OutboxWriter } from '../outbox/outbox-writer';
 import type { EventContext } from './event-context';
-import { EventProcessor, ProcessingInterrupted, ProcessOutcome } from './event-processor';
+import { EventProcessor, ProcessOutcome } from './event-processor';
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from './failure-policy';
 
 export interface KafkaEventTransportOptions {
@@ -23,6 +23,8 @@ export interface KafkaEventTransportOptions {
   heartbeatIntervalMs?: number;
   /** Partitions handled in parallel by this member (each partition stays sequential). */
   partitionsConsumedConcurrently?: number;
+  /** Most events of one partition applied in one transaction when they arrive together. */
+  maxEventsPerTransaction?: number;
   /** Called after each message, e.g. for metrics or tests. */
   onOutcome?: (outcome: ProcessOutcome, event: { topic: string; partition: number; offset: string }) => void;
 }
@@ -101,24 +103,23 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       heartbeat().catch((error: Error) => this.logger.debug?.(`heartbeat: ${error.message}`));
     }, this.options.heartbeatIntervalMs ?? 3_000);
     try {
-      for (const message of batch.messages) {
+      const chunkSize = this.options.maxEventsPerTransaction ?? 100;
+      for (let start = 0; start < batch.messages.length; start += chunkSize) {
         if (!isRunning() || isStale() || this.stopping) break;
-        let outcome: ProcessOutcome;
-        try {
-          outcome = await processor.process(batch.topic, batch.partition, message);
-        } catch (error) {
-          if (error instanceof ProcessingInterrupted) break;
-          // Database or broker unreachable even for the dead letter: do not skip the message.
-          // Throwing makes kafkajs seek back and redeliver it.
-          throw error;
+        const chunk = batch.messages.slice(start, start + chunkSize);
+        // A database or broker failure (even for the dead letter) throws: kafkajs then seeks back
+        // and redelivers, nothing is skipped.
+        const outcomes = await processor.processChunk(batch.topic, batch.partition, chunk);
+        for (const [i, outcome] of outcomes.entries()) {
+          this.options.onOutcome?.(outcome, {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: chunk[i].offset,
+          });
         }
-        resolveOffset(message.offset);
-        this.options.onOutcome?.(outcome, {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-        });
+        if (outcomes.length > 0) resolveOffset(chunk[outcomes.length - 1].offset);
         await commitOffsetsIfNecessary();
+        if (outcomes.length < chunk.length) break;
       }
     } finally {
       clearInterval(keepAlive);

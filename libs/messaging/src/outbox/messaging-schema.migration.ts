@@ -57,7 +57,43 @@ export class MessagingSchema1764050000000 implements MigrationInterface {
   }
 }
 
-export const MESSAGING_MIGRATIONS = [MessagingSchema1764050000000];
+/**
+ * NOTIFY takes a database-wide lock from pre-commit to the end of the commit, so notifying on
+ * every commit serializes all writers (measured: 11k → 2.5k commits/s). The trigger therefore
+ * notifies only while the relay says it is idle and listening; a busy relay is draining anyway.
+ */
+export class MessagingRelayWakeup1764050000002 implements MigrationInterface {
+  name = 'MessagingRelayWakeup1764050000002';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      create table messaging_relay_state (
+        id smallint primary key check (id = 1),
+        listening boolean not null
+      )`);
+    await runner.query('insert into messaging_relay_state (id, listening) values (1, true)');
+    await runner.query(`
+      create or replace function messaging_outbox_notify() returns trigger language plpgsql as $$
+      begin
+        if exists (select 1 from messaging_relay_state where listening) then
+          perform pg_notify('messaging_outbox', '');
+        end if;
+        return null;
+      end $$`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      create or replace function messaging_outbox_notify() returns trigger language plpgsql as $$
+      begin
+        perform pg_notify('messaging_outbox', '');
+        return null;
+      end $$`);
+    await runner.query('drop table messaging_relay_state');
+  }
+}
+
+export const MESSAGING_MIGRATIONS = [MessagingSchema1764050000000, MessagingRelayWakeup1764050000002];
 
 /** Channel the outbox trigger notifies on commit. */
 export const OUTBOX_CHANNEL = 'messaging_outbox';

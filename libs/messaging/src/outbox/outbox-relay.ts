@@ -11,6 +11,10 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Fallback poll when no notification arrives (lost NOTIFY, relay restarted, ...). */
   pollIntervalMs?: number;
+  /** A read that returns at least this many rows means load: the relay polls instead of listening. */
+  busyThreshold?: number;
+  /** Pause between reads under load, so that rows accumulate into batches. */
+  busyPollMs?: number;
   /** How often a standby relay tries to become the active one. */
   standbyRetryMs?: number;
   /** Published rows are deleted after this long. */
@@ -44,6 +48,8 @@ export class OutboxRelay {
   private producer: Producer | undefined;
   private client: Client | undefined;
   private active = false;
+  /** Last value written to messaging_relay_state.listening; unknown until this relay writes it. */
+  private listening: boolean | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -54,6 +60,8 @@ export class OutboxRelay {
     this.options = {
       batchSize: 500,
       pollIntervalMs: 1_000,
+      busyThreshold: 10,
+      busyPollMs: 5,
       standbyRetryMs: 1_000,
       retentionMs: 24 * 3_600_000,
       cleanupIntervalMs: 60_000,
@@ -104,7 +112,13 @@ export class OutboxRelay {
         }
         const published = await this.publishBatch();
         await this.cleanupIfDue();
-        if (published < this.options.batchSize) await this.sleep(this.options.pollIntervalMs);
+        if (published >= this.options.busyThreshold) {
+          // Under load: poll again shortly, without NOTIFY (which would serialize the writers).
+          await this.setListening(false);
+          if (published < this.options.batchSize) await this.sleep(this.options.busyPollMs);
+        } else if (await this.goIdle()) {
+          await this.sleep(this.options.pollIntervalMs);
+        }
       } catch (error) {
         this.logger.error(`relay cycle failed, reconnecting: ${(error as Error).message}`);
         await this.closeConnection();
@@ -131,7 +145,25 @@ export class OutboxRelay {
     if (!rows[0].locked) return;
     await this.client.query(`listen ${OUTBOX_CHANNEL}`);
     this.active = true;
+    this.listening = undefined;
     this.logger.log('outbox relay is active');
+  }
+
+  /**
+   * Busy, the relay asks writers not to NOTIFY (it polls anyway); before sleeping it asks for
+   * notifications again, then reads once more for rows whose writers had not seen the request.
+   * Returns false when that read found work, so the loop goes on instead of sleeping.
+   */
+  private async goIdle(): Promise<boolean> {
+    if (this.listening) return true;
+    await this.setListening(true);
+    return (await this.publishBatch()) === 0;
+  }
+
+  private async setListening(listening: boolean): Promise<void> {
+    if (this.listening === listening) return;
+    await this.requireClient().query('update messaging_relay_state set listening = $1', [listening]);
+    this.listening = listening;
   }
 
   private async drain(): Promise<void> {

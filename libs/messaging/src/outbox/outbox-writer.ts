@@ -40,18 +40,26 @@ export class OutboxWriter {
     }
     const list = Array.isArray(events) ? events : [events];
     const rows = list.map((event) => this.toRow(event));
-    // Serializes writers per aggregate until commit, so that identity values of one aggregate's
-    // rows are allocated in commit order and the relay's `order by id` is the per-key order.
-    for (const key of [...new Set(rows.map((row) => row.key))].sort()) {
-      await manager.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
-    }
-    for (const row of rows) {
-      await manager.query(
-        `insert into messaging_outbox (event_id, topic, message_key, event_type, headers, payload)
-         values ($1, $2, $3, $4, $5, $6)`,
-        [row.eventId, row.topic, row.key, row.type, row.headers, row.payload],
-      );
-    }
+    // One round trip. The lock serializes writers per aggregate until commit, so identity values
+    // of one aggregate's rows are allocated in commit order and the relay's `order by id` is the
+    // per-key order. Keys are locked in sorted order so that two writers cannot deadlock.
+    await manager.query(
+      `with locked as (
+         select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest($1::text[]) as key
+       )
+       insert into messaging_outbox (event_id, topic, message_key, event_type, headers, payload)
+       select * from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
+       where (select count(*) from locked) >= 0`,
+      [
+        [...new Set(rows.map((row) => row.key))].sort(),
+        rows.map((row) => row.eventId),
+        rows.map((row) => row.topic),
+        rows.map((row) => row.key),
+        rows.map((row) => row.type),
+        rows.map((row) => row.headers),
+        rows.map((row) => row.payload),
+      ],
+    );
     return rows.map((row) => row.eventId);
   }
 

@@ -1,0 +1,79 @@
+/**
+ * The consuming service of the messaging benchmark, as its own process with its own database:
+ * the real KafkaEventTransport with one handler registered the way Nest registers it. Reports
+ * (event id, epoch ms after the consumer's transaction committed) to the parent over IPC.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { KAFKA_BROKERS } from '@orderflow/testing';
+import {
+  EventContext,
+  EventEnvelope,
+  KafkaEventTransport,
+  MESSAGING_MIGRATIONS,
+  OutboxWriter,
+} from '@orderflow/messaging';
+
+const now = () => performance.timeOrigin + performance.now();
+
+async function main() {
+  const { BENCH_DB_URL, BENCH_TOPIC_PREFIX, BENCH_GROUP } = process.env as Record<string, string>;
+  const kafka = new Kafka({ clientId: 'bench-consumer', brokers: KAFKA_BROKERS, logLevel: logLevel.ERROR });
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url: BENCH_DB_URL,
+    migrations: MESSAGING_MIGRATIONS,
+    poolSize: 10,
+  }).initialize();
+  await dataSource.runMigrations();
+  await dataSource.query('create table bench_effect (event_id uuid primary key, order_id text not null)');
+  const outbox = new OutboxWriter({ producer: 'bench-consumer', topicPrefix: BENCH_TOPIC_PREFIX });
+
+  const handling = new Map<string, string>();
+  let consumed: Array<[string, number]> = [];
+  const transport = new KafkaEventTransport({
+    kafka,
+    dataSource,
+    outbox,
+    group: BENCH_GROUP,
+    topicPrefix: BENCH_TOPIC_PREFIX,
+    onOutcome: (outcome, at) => {
+      const key = `${at.partition}:${at.offset}`;
+      const eventId = handling.get(key);
+      handling.delete(key);
+      if (outcome === 'processed' && eventId) consumed.push([eventId, now()]);
+    },
+  });
+  transport.addHandler(
+    'OrderCreated',
+    async (event: EventEnvelope, ctx: EventContext) => {
+      handling.set(`${ctx.delivery.partition}:${ctx.delivery.offset}`, event.eventId);
+      await ctx.manager.query('insert into bench_effect (event_id, order_id) values ($1, $2)', [
+        event.eventId,
+        event.key,
+      ]);
+    },
+    true,
+  );
+  const flush = setInterval(() => {
+    if (consumed.length === 0) return;
+    process.send!({ consumed });
+    consumed = [];
+  }, 20);
+  await new Promise<void>((resolve, reject) =>
+    transport.listen((error) => (error ? reject(error) : resolve())),
+  );
+  process.send!({ ready: true });
+  process.once('SIGTERM', () => {
+    clearInterval(flush);
+    void transport
+      .close()
+      .then(() => dataSource.destroy())
+      .then(() => process.exit(0));
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
