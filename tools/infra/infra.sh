@@ -16,9 +16,12 @@ CACHE="${ORDERFLOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/orderflow}"
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+# A second, private broker (e.g. for the chaos suite): other ports, its own state directory, and
+# optionally an advertised port other than the listener (a proxy in front of it).
+KAFKA_ADVERTISED_PORT="${KAFKA_ADVERTISED_PORT:-$KAFKA_PORT}"
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$HERE/kafka/pom.xml")"
 KAFKA_LIB="$CACHE/kafka-$KAFKA_VERSION/lib"
-KAFKA_DIR="$STATE/kafka"
+KAFKA_DIR="${KAFKA_STATE_DIR:-$STATE/kafka}"
 PG_HOST="${PGHOST:-127.0.0.1}"
 PG_PORT="${PGPORT:-5432}"
 PG_USER="${PGUSER:-postgres}"
@@ -56,7 +59,7 @@ kafka_up() {
   if port_open 127.0.0.1 "$KAFKA_PORT"; then log "kafka: already listening on 127.0.0.1:$KAFKA_PORT"; return; fi
   mkdir -p "$KAFKA_DIR"
   kafka_resolve_jars
-  sed -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+  sed -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" -e "s#@ADVERTISED_PORT@#$KAFKA_ADVERTISED_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
     -e "s#@DATA_DIR@#$KAFKA_DIR/data#g" "$HERE/kafka/server.properties.template" >"$KAFKA_DIR/server.properties"
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
     kafka_java kafka.tools.StorageTool format -t "$(kafka_java kafka.tools.StorageTool random-uuid)" \
