@@ -14,3 +14,4 @@ export * from './service-context';
 export * from './service-defaults.module';
 export * from './run-service';
 export * from './tokens';
+export * from './http/rate-limit';

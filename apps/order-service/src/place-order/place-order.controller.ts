@@ -1,15 +1,24 @@
-import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { CurrentPrincipal, Principal } from '@orderflow/service-defaults';
+import {
+  CurrentPrincipal,
+  CustomerRateLimitGuard,
+  Principal,
+  rateLimitFromEnv,
+} from '@orderflow/service-defaults';
 import { parseIdempotencyKey } from './idempotency-key';
 import { parsePlaceOrderRequest } from './place-order.request';
 import { PlaceOrder, PlaceOrderResponse } from './place-order.service';
+
+/** POST /orders per customer and minute; high by default so load tests are not throttled. */
+const ORDER_RATE_LIMIT = new CustomerRateLimitGuard(rateLimitFromEnv('ORDER_RATE_LIMIT_PER_MIN', 100_000));
 
 @Controller('orders')
 export class PlaceOrderController {
   constructor(private readonly placeOrder: PlaceOrder) {}
 
   @Post()
+  @UseGuards(ORDER_RATE_LIMIT)
   async place(
     @CurrentPrincipal() principal: Principal,
     @Body() body: unknown,
