@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { context, propagation } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { validateEvent } from '@orderflow/contracts';
+import { ConsumedMessage, withConsumerSpan } from '@orderflow/service-defaults';
 import { decodeEnvelope, EventEnvelope } from '../envelope/event-envelope';
 import type { OutboxWriter } from '../outbox/outbox-writer';
 import type { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
-import { EventContext } from './event-context';
+import { DeliveryInfo, EventContext } from './event-context';
 import { backoffDelay, InvalidEventError, isPermanent, RetryPolicy } from './failure-policy';
 
 /** `ignored`: this service has no handler for the event's type (topics carry several types). */
@@ -105,12 +105,15 @@ export class EventProcessor {
       for (const [i, envelope] of handled.entries()) {
         if (!envelope) {
           outcomes.push('ignored');
-        } else if (!fresh.delete(envelope.eventId)) {
-          outcomes.push('duplicate');
         } else {
           const delivery = { topic, partition, offset: messages[i].offset, attempt: 1 };
-          await this.runHandler(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
-          outcomes.push('processed');
+          // A span per event; if the chunk later rolls back, the one-by-one retry records again.
+          const outcome = await withConsumerSpan(this.consumed(envelope, delivery), async () => {
+            if (!fresh.delete(envelope.eventId)) return 'duplicate' as const;
+            await this.runHandler(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
+            return 'processed' as const;
+          });
+          outcomes.push(outcome);
         }
       }
       return outcomes;
@@ -134,8 +137,7 @@ export class EventProcessor {
   }
 
   private runHandler(envelope: EventEnvelope, ctx: EventContext): Promise<void> {
-    const handler = this.deps.handlerFor(envelope.type)!;
-    return context.with(propagation.extract(context.active(), envelope.trace), () => handler(envelope, ctx));
+    return this.deps.handlerFor(envelope.type)!(envelope, ctx);
   }
 
   /** Applies one message, retrying transient failures; dead-letters what cannot succeed. */
@@ -152,15 +154,18 @@ export class EventProcessor {
     if (!this.deps.handlerFor(envelope.type)) return 'ignored';
 
     for (let attempt = 1; ; attempt++) {
+      const delivery = { topic, partition, offset: message.offset, attempt };
       try {
-        return await this.applyOnce(envelope, { topic, partition, offset: message.offset, attempt });
+        return await this.applyOnce(envelope, delivery);
       } catch (error) {
         const final = isPermanent(error) || attempt >= this.deps.retry.maxAttempts;
         this.logger.warn(
           `${envelope.type} ${envelope.eventId} failed (attempt ${attempt}/${this.deps.retry.maxAttempts}${final ? ', giving up' : ''}): ${describe(error)}`,
         );
-        if (final)
-          return this.deadLetter({ topic, partition, message, error, attempts: attempt, firstFailureAt });
+        if (final) {
+          const failure = { topic, partition, message, error, attempts: attempt, firstFailureAt };
+          return withConsumerSpan(this.consumed(envelope, delivery), () => this.deadLetter(failure));
+        }
         if (!(await this.deps.pause(backoffDelay(this.deps.retry, attempt)))) {
           throw new ProcessingInterrupted(`stopped while retrying ${envelope.eventId}`);
         }
@@ -168,15 +173,27 @@ export class EventProcessor {
     }
   }
 
-  private applyOnce(
-    envelope: EventEnvelope,
-    delivery: EventContext['delivery'],
-  ): Promise<'processed' | 'duplicate'> {
-    return this.deps.dataSource.transaction(async (manager) => {
-      if ((await this.recordInbox(manager, [envelope])).length === 0) return 'duplicate';
-      await this.runHandler(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
-      return 'processed';
-    });
+  /** Only ever inside `process` (which decides retries): one attempt, one CONSUMER span. */
+  private applyOnce(envelope: EventEnvelope, delivery: DeliveryInfo): Promise<'processed' | 'duplicate'> {
+    return withConsumerSpan(this.consumed(envelope, delivery), () =>
+      this.deps.dataSource.transaction(async (manager) => {
+        if ((await this.recordInbox(manager, [envelope])).length === 0) return 'duplicate' as const;
+        await this.runHandler(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
+        return 'processed' as const;
+      }),
+    );
+  }
+
+  private consumed(envelope: EventEnvelope, delivery: DeliveryInfo): ConsumedMessage {
+    return {
+      ...delivery,
+      group: this.deps.group,
+      key: envelope.key,
+      eventId: envelope.eventId,
+      eventType: envelope.type,
+      correlationId: envelope.correlationId,
+      trace: envelope.trace,
+    };
   }
 
   private async deadLetter(failure: {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
+import { withProducerSpans } from '@orderflow/service-defaults';
 import { OUTBOX_CHANNEL } from './messaging-schema.migration';
 
 export interface OutboxRelayOptions {
@@ -179,15 +180,24 @@ export class OutboxRelay {
       [this.options.batchSize],
     );
     if (rows.length === 0) return 0;
-    const byTopic = new Map<string, Message[]>();
-    for (const row of rows) {
-      const messages = byTopic.get(row.topic) ?? [];
-      messages.push({ key: row.message_key, value: row.payload, headers: row.headers });
-      byTopic.set(row.topic, messages);
-    }
-    await this.producer!.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    const messages = rows.map((row) => ({
+      topic: row.topic,
+      key: row.message_key,
+      headers: row.headers,
+      value: row.payload,
+    }));
+    // Each message gets a PRODUCER span, child of the trace context stored with its row (ADR 0012).
+    await withProducerSpans(messages, (traced) => {
+      const byTopic = new Map<string, Message[]>();
+      for (const { topic, key, value, headers } of traced) {
+        const list = byTopic.get(topic) ?? [];
+        list.push({ key, value, headers });
+        byTopic.set(topic, list);
+      }
+      return this.producer!.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
+      });
     });
     // A crash here republishes the batch after restart: at least once, consumers dedupe.
     await client.query('update messaging_outbox set published_at = now() where id = any($1::bigint[])', [
