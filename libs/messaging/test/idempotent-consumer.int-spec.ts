@@ -79,4 +79,23 @@ describe('idempotent consumer (fixture service processes, real Postgres and Kafk
       await producer.disconnect();
     }
   });
+
+  it('keeps its group session through a handler that runs longer than the session timeout', async () => {
+    const service = await bed.start('long').ready();
+    const orderId = randomUUID();
+    await service.produce({ orderIds: [orderId], perOrder: 1, behaviour: 'long' });
+    await service.produce({ orderIds: [orderId], perOrder: 1, fromSeq: 2 });
+    await waitFor(
+      'both events applied',
+      async () =>
+        (await bed.query('select 1 from fixture_effect where order_id = $1', [orderId])).length === 2,
+      { timeoutMs: 40_000 },
+    );
+    // Had the session expired mid-handler, the group would have rebalanced and redelivered it.
+    const outcomes = await service.outcomes();
+    expect({ processed: outcomes.processed, duplicate: outcomes.duplicate }).toEqual({
+      processed: 2,
+      duplicate: 0,
+    });
+  }, 60_000);
 });
