@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { runChaos } from './chaos-run';
+
+/** `npm run chaos -- --duration 5m --rate 10 --seed 42` */
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '2m' },
+      rate: { type: 'string', default: '5' },
+      seed: { type: 'string' },
+      customers: { type: 'string', default: '8' },
+      'quiesce-timeout': { type: 'string', default: '3m' },
+      'postgres-restart': { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
+  const report = await runChaos({
+    durationMs: durationMs(values.duration),
+    ratePerSec: Number(values.rate),
+    seed,
+    customers: Number(values.customers),
+    quiescenceTimeoutMs: durationMs(values['quiesce-timeout']),
+    postgresRestart: values['postgres-restart'],
+    outFile: values.out,
+    log: (line) => process.stdout.write(`[chaos] ${line}\n`),
+  });
+  const out = process.stdout;
+  out.write(`\nchaos run ${report.run} (seed ${report.seed})\n`);
+  out.write(`faults:     ${Object.entries(report.faults.byType).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
+  out.write(`orders:     ${report.orders.accepted} accepted of ${report.orders.attempted} (${Object.entries(report.orders.byStatus).map(([s, n]) => `${s} ${n}`).join(', ')})\n`);
+  out.write(`recovered:  ${report.timeToRecoverMs === null ? 'NOT' : `${(report.timeToRecoverMs / 1000).toFixed(1)} s`} after the last fault\n`);
+  out.write(`crashes:    ${report.unexpectedExits.length} unexpected exits (restarted)\n`);
+  out.write(`violations: ${report.violationCount}\n`);
+  for (const v of report.violations.slice(0, 50)) out.write(`  - ${v.invariant}: ${v.detail}\n`);
+  out.write(`report:     ${report.reportFile}\n`);
+  process.exitCode = report.violationCount === 0 ? 0 : 1;
+}
+
+function durationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match) throw new Error(`not a duration: ${text} (e.g. 90s, 2m)`);
+  const unit = match[2] ?? 's';
+  return Number(match[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1_000 : 60_000);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`chaos: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 2;
+});

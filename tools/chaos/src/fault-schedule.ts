@@ -1,0 +1,72 @@
+import { Prng } from './prng';
+
+export const SERVICES = [
+  'order-service',
+  'inventory-service',
+  'payment-service',
+  'shipping-service',
+  'notification-service',
+] as const;
+export const GATEWAYS = ['gateway-1', 'gateway-2'] as const;
+
+export type FaultType =
+  | 'kill' // SIGKILL a service (or gateway instance), restart it after a short downtime
+  | 'pause' // SIGSTOP past the consumer session timeout, then SIGCONT
+  | 'kafka-restart' // SIGKILL the (private) broker and start it again
+  | 'postgres-outage' // terminate every backend of the run's databases for a while (or restart the server)
+  | 'latency' // the proxy in front of Kafka or Postgres delays every chunk
+  | 'cut'; // the proxy resets every connection and refuses new ones for a while
+
+export interface Fault {
+  type: FaultType;
+  /** App instance, or `kafka` / `postgres` for infrastructure faults. */
+  target: string;
+  /** Planned start, ms after the load started. */
+  at: number;
+  /** How long the fault lasts (downtime, pause, outage), ms. */
+  holdMs: number;
+  /** Added latency for `latency` faults, ms. */
+  latencyMs?: number;
+}
+
+export interface ScheduleOptions {
+  seed: number;
+  /** Fault window: faults start within [startMs, endMs). */
+  startMs: number;
+  endMs: number;
+  /** Longest consumer session timeout of the services (their pause must exceed it). */
+  serviceSessionTimeoutMs: number;
+  gatewaySessionTimeoutMs: number;
+}
+
+/**
+ * The run's faults, drawn from the seed, in three lanes that run side by side (each lane one
+ * fault at a time): process kills (every service and a gateway instance at least once), pauses
+ * (one service and one gateway instance, each past its session timeout), infrastructure (broker
+ * restart, Postgres outage, latency and cuts in front of Kafka and Postgres).
+ */
+export function drawSchedule(options: ScheduleOptions): Fault[][] {
+  const rng = new Prng(options.seed);
+  const kills: Omit<Fault, 'at'>[] = rng
+    .shuffle([...SERVICES, rng.pick(GATEWAYS)])
+    .map((target) => ({ type: 'kill', target, holdMs: rng.int(500, 3_000) }));
+  const pauses: Omit<Fault, 'at'>[] = [
+    { type: 'pause', target: rng.pick(SERVICES), holdMs: options.serviceSessionTimeoutMs + rng.int(2_000, 4_000) },
+    { type: 'pause', target: rng.pick(GATEWAYS), holdMs: options.gatewaySessionTimeoutMs + rng.int(2_000, 4_000) },
+  ];
+  const infra: Omit<Fault, 'at'>[] = rng.shuffle([
+    { type: 'kafka-restart', target: 'kafka', holdMs: rng.int(0, 2_000) },
+    { type: 'postgres-outage', target: 'postgres', holdMs: rng.int(2_000, 5_000) },
+    { type: 'latency', target: 'kafka', holdMs: rng.int(3_000, 6_000), latencyMs: rng.int(50, 300) },
+    { type: 'latency', target: 'postgres', holdMs: rng.int(3_000, 6_000), latencyMs: rng.int(20, 200) },
+    { type: 'cut', target: 'kafka', holdMs: rng.int(2_000, 5_000) },
+    { type: 'cut', target: 'postgres', holdMs: rng.int(1_000, 4_000) },
+  ]);
+  return [kills, pauses, infra].map((lane) => spread(rng, lane, options.startMs, options.endMs));
+}
+
+/** Start times spread over the window, evenly with seeded jitter, in lane order. */
+function spread(rng: Prng, lane: Omit<Fault, 'at'>[], startMs: number, endMs: number): Fault[] {
+  const slot = (endMs - startMs) / lane.length;
+  return lane.map((fault, i) => ({ ...fault, at: Math.round(startMs + slot * i + rng.next() * slot * 0.5) }));
+}
