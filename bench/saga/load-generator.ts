@@ -1,0 +1,102 @@
+import { Customer } from './customers';
+import { KeepAliveClient } from './http-client';
+import { OrderMix } from './options';
+import { now, sleep } from './stats';
+
+export type OrderKind = 'success' | 'declined' | 'rejected';
+
+export const EXPECTED_TERMINAL: Record<OrderKind, string> = {
+  success: 'SHIPPING_SCHEDULED',
+  declined: 'CANCELLED',
+  rejected: 'REJECTED',
+};
+
+/** One arrival of the open-loop schedule and what became of its POST. */
+export interface Arrival {
+  kind: OrderKind;
+  customer: Customer;
+  items: { sku: string; quantity: number }[];
+  /** When the request was due (latency is measured from here: no coordinated omission). */
+  scheduledAt: number;
+  sentAt?: number;
+  answeredAt?: number;
+  status?: number;
+  orderId?: string;
+  error?: string;
+}
+
+const ADDRESS = { name: 'Bench', line1: '1 Load St', city: 'Berlin', postalCode: '10115', country: 'DE' };
+/** Granularity of the schedule: every tick sends everything that has come due. */
+const TICK_MS = 2;
+
+/**
+ * Sends `POST /orders` at a fixed arrival rate for `seconds`, whether or not earlier requests have
+ * been answered. Resolves when every request of the step has been answered (or failed).
+ */
+export async function runArrivals(options: {
+  client: KeepAliveClient;
+  customers: Customer[];
+  skus: string[];
+  mix: OrderMix;
+  rate: number;
+  seconds: number;
+  sequence: { next: number };
+}): Promise<Arrival[]> {
+  const { client, customers, rate, seconds } = options;
+  const total = Math.round(rate * seconds);
+  const arrivals: Arrival[] = [];
+  const inFlight: Promise<void>[] = [];
+  const start = now() + 10;
+  for (let i = 0; i < total; ) {
+    const t = now();
+    while (i < total && start + (i * 1000) / rate <= t) {
+      const n = options.sequence.next++;
+      const arrival = plan(n, customers[n % customers.length], options.skus, options.mix, start + (i * 1000) / rate);
+      arrivals.push(arrival);
+      inFlight.push(post(client, arrival));
+      i += 1;
+    }
+    await sleep(TICK_MS);
+  }
+  await Promise.all(inFlight);
+  return arrivals;
+}
+
+function plan(n: number, customer: Customer, skus: string[], mix: OrderMix, scheduledAt: number): Arrival {
+  const draw = fraction(n);
+  const kind: OrderKind = draw < mix.success ? 'success' : draw < mix.success + mix.declined ? 'declined' : 'rejected';
+  const lines = 1 + (n % 3);
+  const picked = new Set(Array.from({ length: lines }, (_, line) => skus[(n * 7919 + line * 104_729) % skus.length]));
+  const items = [...picked].map((sku, line) => ({ sku, quantity: 1 + ((n + line) % 3) }));
+  if (kind === 'rejected') items[0] = { sku: `UNKNOWN-${n}`, quantity: 1 };
+  return { kind, customer, items, scheduledAt };
+}
+
+/** A deterministic, well-spread number in [0, 1) for arrival n (golden-ratio sequence). */
+function fraction(n: number): number {
+  return (n * 0.6180339887498949) % 1;
+}
+
+async function post(client: KeepAliveClient, arrival: Arrival): Promise<void> {
+  const body = JSON.stringify({
+    items: arrival.items,
+    paymentToken: arrival.kind === 'declined' ? 'tok_declined' : 'tok_visa',
+    shippingAddress: ADDRESS,
+  });
+  arrival.sentAt = now();
+  try {
+    const answer = await client.send(
+      'POST',
+      '/orders',
+      { authorization: `Bearer ${arrival.customer.token}`, 'content-type': 'application/json' },
+      body,
+    );
+    arrival.answeredAt = now();
+    arrival.status = answer.status;
+    if (answer.status === 202) arrival.orderId = (JSON.parse(answer.body) as { orderId: string }).orderId;
+    else arrival.error = `HTTP ${answer.status}: ${answer.body.slice(0, 200)}`;
+  } catch (error) {
+    arrival.answeredAt = now();
+    arrival.error = (error as Error).message;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * `npm run bench`: orders per second and click-to-status latency of the whole system on this
+ * machine, next to the machine's own limits measured in the same run. See docs/performance.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { Logger } from '@nestjs/common';
+import { measureHttpCeiling } from '../limits/http-ceiling';
+import { measureKafkaFloor } from '../limits/kafka-floor';
+import { measurePgCeiling } from '../limits/pg-ceiling';
+import { seedCatalog, SEEDED_STOCK } from './catalog';
+import { CustomerSockets } from './customers';
+import { KeepAliveClient } from './http-client';
+import { checkInvariants } from './invariants';
+import { KafkaCounter } from './metrics/kafka-stats';
+import { OutboxBacklog } from './metrics/outbox-backlog';
+import { PgCommitCounter } from './metrics/pg-stats';
+import { ResourceMonitor } from './metrics/resource-monitor';
+import { BenchOptions, parseOptions, UsageError } from './options';
+import { BenchReport, Limits, printReport, writeReport } from './report';
+import { runStep, StepResult } from './step';
+import { BenchSystem, SAGA_SERVICES } from './system';
+
+const logger = new Logger('bench');
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  const startedAt = new Date();
+  logger.log(`starting the system (built apps, NODE_ENV=production, LOG_LEVEL=${options.logLevel})`);
+  const system = await BenchSystem.start(options.logLevel);
+  let report: BenchReport;
+  try {
+    const { steps, invariants, peakRss } = await runSaga(system, options);
+    const limits = options.limits === 'all' ? await measureLimits(options, steps) : undefined;
+    report = {
+      startedAt: startedAt.toISOString(),
+      commit: gitCommit(),
+      machine: machine(),
+      options,
+      settings: { nodeEnv: 'production', logLevel: options.logLevel, seededStockPerSku: SEEDED_STOCK },
+      steps,
+      sustainableRate: Math.max(0, ...steps.filter((s) => s.sustainable).map((s) => s.rate)),
+      invariants,
+      lifetimePeakRssMb: peakRss,
+      limits,
+    };
+  } finally {
+    await system.close();
+  }
+  printReport(report);
+  const files = writeReport(report, options.outDir);
+  logger.log(`wrote ${files.join(' and ')}`);
+  const ok = report.invariants.every((i) => i.ok) && report.steps.length > 0;
+  process.exitCode = ok ? 0 : 1;
+}
+
+async function runSaga(system: BenchSystem, options: BenchOptions) {
+  const skus = await seedCatalog(system.url('inventory-service'), system.token('bench-admin', { admin: true }), options.skus, system.stack.name);
+  logger.log(`seeded ${skus.length} products; connecting ${options.customers} customers to the gateway`);
+  const sockets = await CustomerSockets.connect(system.url('gateway'), options.customers, (id) => system.token(id), system.stack.name);
+  const client = new KeepAliveClient(system.url('order-service'), options.connections);
+  const databases = system.databases();
+  const pg = await PgCommitCounter.connect(Object.values(databases));
+  const kafka = await KafkaCounter.connect(system.stack.topicPrefix, [...SAGA_SERVICES, `gateway-${system.stack.name}`]);
+  const outbox = await OutboxBacklog.connect(
+    Object.fromEntries(SAGA_SERVICES.map((app) => [app, system.databaseUrl(app)])),
+  );
+  const monitor = new ResourceMonitor();
+  const ctx = {
+    client, sockets, skus, mix: options.mix, sequence: { next: 0 }, pg, kafka, outbox, monitor,
+    orderDatabaseUrl: system.databaseUrl('order-service'), drainSeconds: options.drainSeconds,
+  };
+  const steps: StepResult[] = [];
+  try {
+    for (const rate of options.rates) {
+      logger.log(`step: ${rate} orders/s for ${options.stepSeconds} s`);
+      const step = await runStep(ctx, rate, options.stepSeconds);
+      steps.push(step);
+      logger.log(
+        `  ${step.sustainable ? 'sustainable' : `NOT sustainable: ${step.verdict.join('; ')}`} — ` +
+          `POST p50 ${step.postLatencyMs.p50} ms, terminal p50 ${step.terminalLatencyMs.p50} / p99 ${step.terminalLatencyMs.p99} ms`,
+      );
+      if (!step.sustainable && !options.keepGoing) break;
+    }
+    const invariants = await checkInvariants(system, {
+      acceptedOrders: steps.reduce((n, s) => n + s.orders.accepted, 0),
+      seededStock: SEEDED_STOCK,
+      skus,
+    });
+    return { steps, invariants, peakRss: monitor.lifetimePeakRssMb() };
+  } finally {
+    sockets.close();
+    client.close();
+    await Promise.all([pg.close(), kafka.close(), outbox.close()]);
+  }
+}
+
+async function measureLimits(options: BenchOptions, steps: StepResult[]): Promise<Limits> {
+  logger.log(`limits: pgbench (${options.pgClients} clients, ${options.limitSeconds} s)`);
+  const postgres = await measurePgCeiling({ clients: options.pgClients, seconds: options.limitSeconds });
+  logger.log('limits: Kafka floor (5 hops)');
+  const kafka = await measureKafkaFloor({ seconds: options.limitSeconds, rate: 100 });
+  logger.log(`limits: HTTP ceiling of a no-op Nest endpoint (${options.connections} connections)`);
+  const http = await measureHttpCeiling({ connections: options.connections, seconds: options.limitSeconds });
+  const best = steps.filter((s) => s.sustainable).at(-1) ?? steps[0];
+  return {
+    postgres,
+    kafka,
+    http,
+    ratios: {
+      atRate: best?.rate ?? 0,
+      sagaP50OverKafkaFloorP50: ratio(best?.terminalLatencyMs.p50, kafka.latency.p50),
+      commitsOverPgCeiling: ratio((best?.rate ?? 0) * (best?.postgres.commitsPerOrder ?? 0), postgres.commitsPerSecond),
+      ordersOverHttpCeiling: ratio(best?.rate, http.requestsPerSecond),
+    },
+  };
+}
+
+const ratio = (a: number | undefined, b: number) => (a === undefined || !b ? NaN : Math.round((a / b) * 100) / 100);
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine() {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    kernel: release(),
+    node: process.version,
+    loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+main().catch((error: Error) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  logger.error(error.stack ?? error.message);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import { Admin, Kafka, logLevel } from 'kafkajs';
+import { KAFKA_BROKERS } from '@orderflow/testing';
+
+/** End offsets of the run's topics (messages written) and the lag of its consumer groups. */
+export class KafkaCounter {
+  private constructor(
+    private readonly admin: Admin,
+    private readonly topicPrefix: string,
+    private readonly groups: string[],
+  ) {}
+
+  static async connect(topicPrefix: string, groups: string[]): Promise<KafkaCounter> {
+    const kafka = new Kafka({ clientId: 'bench-stats', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    return new KafkaCounter(admin, topicPrefix, groups);
+  }
+
+  /** Sum of end offsets per topic of this run (its own prefix only). */
+  async endOffsets(): Promise<Record<string, number>> {
+    const topics = (await this.admin.listTopics()).filter((topic) => topic.startsWith(this.topicPrefix));
+    const offsets: Record<string, number> = {};
+    for (const topic of topics) {
+      const partitions = await this.admin.fetchTopicOffsets(topic);
+      offsets[topic.slice(this.topicPrefix.length)] = partitions.reduce((sum, p) => sum + Number(p.high), 0);
+    }
+    return offsets;
+  }
+
+  /** Committed-offset lag summed over each group's topics (a group that has not committed yet counts from 0). */
+  async lag(): Promise<Record<string, number>> {
+    const topics = (await this.admin.listTopics()).filter((topic) => topic.startsWith(this.topicPrefix));
+    const ends = new Map<string, Map<number, number>>();
+    for (const topic of topics) {
+      const partitions = await this.admin.fetchTopicOffsets(topic);
+      ends.set(topic, new Map(partitions.map((p) => [p.partition, Number(p.high)])));
+    }
+    const lag: Record<string, number> = {};
+    for (const group of this.groups) {
+      const committed = await this.admin.fetchOffsets({ groupId: group, topics });
+      lag[group] = 0;
+      for (const { topic, partitions } of committed) {
+        // Topics the group does not read have no committed offsets (-1) and no lag of its own.
+        if (partitions.every((p) => Number(p.offset) < 0)) continue;
+        for (const p of partitions)
+          lag[group] += (ends.get(topic)?.get(p.partition) ?? 0) - Math.max(0, Number(p.offset));
+      }
+    }
+    return lag;
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect();
+  }
+}

@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+export interface ProcessSample {
+  /** utime + stime, seconds. */
+  cpuSeconds: number;
+  rssMb: number;
+  /** VmHWM: the peak RSS since the process started. */
+  peakRssMb: number;
+}
+
+/** CPU time and memory of one process from /proc, or undefined once it has exited. */
+export function sampleProcess(pid: number): ProcessSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at state (field 3).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return { cpuSeconds, rssMb: kb(status, 'VmRSS') / 1024, peakRssMb: kb(status, 'VmHWM') / 1024 };
+  } catch {
+    return undefined; // the process has exited between listing and reading: it has no sample
+  }
+}
+
+function kb(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) : 0;
+}
+
+/** Pids of child processes of this process running `dist/apps/<app>/`, by app name. */
+export function childAppPids(): Map<string, number> {
+  const pids = new Map<string, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const app = /dist\/apps\/([^/]+)\//.exec(cmdline)?.[1];
+      if (app) pids.set(app, Number(entry));
+    } catch {
+      // exited while listing
+    }
+  }
+  return pids;
+}
+
+/** Pids whose command line matches `pattern` (like `pgrep -f`). */
+export function pgrep(pattern: RegExp): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (pattern.test(cmdline)) pids.push(Number(entry));
+    } catch {
+      // exited while listing
+    }
+  }
+  return pids;
+}

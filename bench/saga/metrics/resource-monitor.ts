@@ -1,0 +1,81 @@
+import { childAppPids, pgrep, sampleProcess } from './process-stats';
+
+export interface ProcessUsage {
+  cpuSeconds: number;
+  /** Highest RSS sampled during the window (for Postgres: the sum over its processes). */
+  peakRssMb: number;
+  processes: number;
+}
+
+type Group = () => number[];
+
+/**
+ * CPU seconds and peak RSS per process group over a window: each app, Kafka (its JVM), Postgres
+ * (every backend and auxiliary process: the server is shared, so others' work counts too), and the
+ * load generator itself. RSS is sampled every `intervalMs`.
+ */
+export class ResourceMonitor {
+  private readonly groups = new Map<string, Group>();
+  private start = new Map<string, Map<number, number>>();
+  private peak = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor() {
+    for (const [app, pid] of childAppPids()) this.groups.set(app, () => [pid]);
+    this.groups.set('kafka', () => pgrep(/kafka\.Kafka/));
+    this.groups.set('postgres', () => pgrep(/^postgres|\/postgres /));
+    this.groups.set('load-generator', () => [process.pid]);
+  }
+
+  begin(intervalMs = 500): void {
+    this.start = new Map([...this.groups].map(([name, pids]) => [name, cpuByPid(pids())]));
+    this.peak = new Map();
+    this.sampleRss();
+    this.timer = setInterval(() => this.sampleRss(), intervalMs);
+  }
+
+  end(): Record<string, ProcessUsage> {
+    clearInterval(this.timer);
+    this.sampleRss();
+    const usage: Record<string, ProcessUsage> = {};
+    for (const [name, pids] of this.groups) {
+      const before = this.start.get(name) ?? new Map<number, number>();
+      const after = cpuByPid(pids());
+      let cpu = 0;
+      // A process that started during the window counts from zero; one that exited is lost.
+      for (const [pid, seconds] of after) cpu += seconds - (before.get(pid) ?? 0);
+      usage[name] = {
+        cpuSeconds: Math.round(cpu * 100) / 100,
+        peakRssMb: Math.round(this.peak.get(name) ?? 0),
+        processes: after.size,
+      };
+    }
+    return usage;
+  }
+
+  /** VmHWM of each app: its peak RSS over its whole life. */
+  lifetimePeakRssMb(): Record<string, number> {
+    const peaks: Record<string, number> = {};
+    for (const [name, pids] of this.groups) {
+      if (name === 'postgres') continue;
+      peaks[name] = Math.round(Math.max(0, ...pids().map((pid) => sampleProcess(pid)?.peakRssMb ?? 0)));
+    }
+    return peaks;
+  }
+
+  private sampleRss() {
+    for (const [name, pids] of this.groups) {
+      const rss = pids().reduce((sum, pid) => sum + (sampleProcess(pid)?.rssMb ?? 0), 0);
+      this.peak.set(name, Math.max(this.peak.get(name) ?? 0, rss));
+    }
+  }
+}
+
+function cpuByPid(pids: number[]): Map<number, number> {
+  const cpu = new Map<number, number>();
+  for (const pid of pids) {
+    const sample = sampleProcess(pid);
+    if (sample) cpu.set(pid, sample.cpuSeconds);
+  }
+  return cpu;
+}

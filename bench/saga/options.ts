@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+
+export interface OrderMix {
+  /** Shares of the arrival stream; they sum to 1. */
+  success: number;
+  declined: number;
+  rejected: number;
+}
+
+export interface BenchOptions {
+  /** Offered order rates (orders/s), stepped in this order until one is not sustainable. */
+  rates: number[];
+  stepSeconds: number;
+  /** Customers, each with its own token and Socket.IO connection to the gateway. */
+  customers: number;
+  /** Keep-alive HTTP connections of the load generator (the client-side concurrency cap). */
+  connections: number;
+  mix: OrderMix;
+  skus: number;
+  /** Seconds after a step's last arrival within which every order of the step must be terminal. */
+  drainSeconds: number;
+  /** Which limits to measure: all three, or none (the short form). */
+  limits: 'all' | 'none';
+  limitSeconds: number;
+  pgClients: number;
+  /** Keep stepping past the first unsustainable rate (for exploring). */
+  keepGoing: boolean;
+  outDir: string;
+  logLevel: string;
+}
+
+const USAGE = `npm run bench -- [options]
+  --rates 100,250,500,750,1000   offered orders/s per step (open loop)
+  --step-seconds 20              duration of each step
+  --customers 200                customers, each holding a Socket.IO connection
+  --connections 64               keep-alive HTTP connections of the load generator
+  --mix 90/5/5                   success / declined (tok_declined) / rejected (unknown SKU), percent
+  --skus 1000                    catalog size seeded before the run
+  --drain-seconds 30             every order of a step must be terminal this long after its last arrival
+  --limits all|none              measure the machine's limits (pgbench, Kafka floor, HTTP ceiling)
+  --limit-seconds 10             duration of each limit measurement
+  --pg-clients 32                pgbench clients
+  --keep-going                   do not stop at the first unsustainable step
+  --out bench/results            where the JSON and SVG go
+  --log-level warn               LOG_LEVEL of the apps`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rates: { type: 'string', default: '100,250,500,750,1000' },
+      'step-seconds': { type: 'string', default: '20' },
+      customers: { type: 'string', default: '200' },
+      connections: { type: 'string', default: '64' },
+      mix: { type: 'string', default: '90/5/5' },
+      skus: { type: 'string', default: '1000' },
+      'drain-seconds': { type: 'string', default: '30' },
+      limits: { type: 'string', default: 'all' },
+      'limit-seconds': { type: 'string', default: '10' },
+      'pg-clients': { type: 'string', default: '32' },
+      'keep-going': { type: 'boolean', default: false },
+      out: { type: 'string', default: 'bench/results' },
+      'log-level': { type: 'string', default: 'warn' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) throw new UsageError(USAGE);
+  const limits = values.limits;
+  if (limits !== 'all' && limits !== 'none') throw new UsageError(`--limits must be all or none\n${USAGE}`);
+  return {
+    rates: values.rates.split(',').map((rate) => positive('--rates', rate)),
+    stepSeconds: positive('--step-seconds', values['step-seconds']),
+    customers: positive('--customers', values.customers),
+    connections: positive('--connections', values.connections),
+    mix: parseMix(values.mix),
+    skus: positive('--skus', values.skus),
+    drainSeconds: positive('--drain-seconds', values['drain-seconds']),
+    limits,
+    limitSeconds: positive('--limit-seconds', values['limit-seconds']),
+    pgClients: positive('--pg-clients', values['pg-clients']),
+    keepGoing: values['keep-going'],
+    outDir: values.out,
+    logLevel: values['log-level'],
+  };
+}
+
+export class UsageError extends Error {}
+
+function positive(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name}: expected a positive number, got "${text}"`);
+  return value;
+}
+
+function parseMix(text: string): OrderMix {
+  const parts = text.split('/').map(Number);
+  const total = parts.reduce((a, b) => a + b, 0);
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0) || total <= 0)
+    throw new UsageError(`--mix: expected success/declined/rejected percentages, got "${text}"`);
+  return { success: parts[0] / total, declined: parts[1] / total, rejected: parts[2] / total };
+}

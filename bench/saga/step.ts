@@ -1,0 +1,214 @@
+import { Client } from 'pg';
+import { CustomerSockets, TERMINAL } from './customers';
+import { hopLatency, HopLatency } from './hops';
+import { KeepAliveClient } from './http-client';
+import { Arrival, EXPECTED_TERMINAL, runArrivals } from './load-generator';
+import { KafkaCounter } from './metrics/kafka-stats';
+import { OutboxBacklog } from './metrics/outbox-backlog';
+import { delta, PgCommitCounter, sum } from './metrics/pg-stats';
+import { ProcessUsage, ResourceMonitor } from './metrics/resource-monitor';
+import { OrderMix } from './options';
+import { now, percentiles, Percentiles, round, sleep } from './stats';
+
+export interface StepResult {
+  rate: number;
+  seconds: number;
+  sustainable: boolean;
+  verdict: string[];
+  orders: { offered: number; accepted: number; completedInStep: number; completedPerSecond: number };
+  errors: { http: number; wrongOutcome: number; notTerminal: number; missedPush: number; samples: string[] };
+  /** How late the generator sent requests relative to their schedule (its own health). */
+  sendLagMs: Percentiles;
+  postLatencyMs: Percentiles;
+  terminalLatencyMs: Percentiles;
+  terminalLatencyByOutcomeMs: Record<string, Percentiles>;
+  hopLatencyMs: HopLatency;
+  backlog: { inFlightAtStepEnd: number; maxOutbox: number; maxConsumerLag: number; drainMs: number };
+  postgres: { commits: number; commitsPerOrder: number; commitsPerSecond: number; byDatabase: Record<string, number> };
+  kafka: { messages: number; messagesPerOrder: number; byTopic: Record<string, number> };
+  processes: Record<string, ProcessUsage & { cpuMsPerOrder: number }>;
+}
+
+export interface StepContext {
+  client: KeepAliveClient;
+  sockets: CustomerSockets;
+  skus: string[];
+  mix: OrderMix;
+  sequence: { next: number };
+  pg: PgCommitCounter;
+  kafka: KafkaCounter;
+  outbox: OutboxBacklog;
+  monitor: ResourceMonitor;
+  orderDatabaseUrl: string;
+  drainSeconds: number;
+}
+
+/** One step of the benchmark: `rate` orders/s for `seconds`, then drain, then measure. */
+export async function runStep(ctx: StepContext, rate: number, seconds: number): Promise<StepResult> {
+  ctx.monitor.begin();
+  const commitsBefore = await ctx.pg.read();
+  const offsetsBefore = await ctx.kafka.endOffsets();
+  const backlogSampler = sampleBacklog(ctx);
+
+  const stepStart = now();
+  const arrivals = await runArrivals({ ...ctx, customers: ctx.sockets.customers, rate, seconds });
+  const stepEnd = Math.max(stepStart + seconds * 1000, ...arrivals.map((a) => a.scheduledAt));
+  const accepted = arrivals.filter((a) => a.orderId);
+  const inFlightAtStepEnd = accepted.filter((a) => !(ctx.sockets.terminal.get(a.orderId!)?.at! <= stepEnd)).length;
+
+  await waitForTerminal(ctx, accepted, stepEnd + ctx.drainSeconds * 1000);
+  const samples = await backlogSampler.stop();
+  await sleep(1_500); // pg_stat_database is flushed by backends about once a second
+  const commits = delta(await ctx.pg.read(), commitsBefore);
+  const messages = delta(await ctx.kafka.endOffsets(), offsetsBefore);
+  const usage = ctx.monitor.end();
+
+  const outcomes = await classify(ctx, accepted);
+  const terminalTimes = accepted.map((a) => ctx.sockets.terminal.get(a.orderId!)?.at).filter((t) => t !== undefined);
+  const completedInStep = terminalTimes.filter((t) => t >= stepStart && t <= stepEnd).length;
+  const lastTerminal = Math.max(stepEnd, ...terminalTimes);
+  const orderCount = Math.max(1, accepted.length);
+  const commitCount = sum(commits) - samples.ownQueriesByDatabase;
+  const result: StepResult = {
+    rate,
+    seconds,
+    sustainable: false,
+    verdict: [],
+    orders: {
+      offered: arrivals.length,
+      accepted: accepted.length,
+      completedInStep,
+      completedPerSecond: round(completedInStep / seconds),
+    },
+    errors: outcomes.errors,
+    sendLagMs: percentiles(arrivals.map((a) => a.sentAt! - a.scheduledAt)),
+    postLatencyMs: percentiles(arrivals.map((a) => a.answeredAt! - a.scheduledAt)),
+    terminalLatencyMs: percentiles(outcomes.latencies.map((l) => l.ms)),
+    terminalLatencyByOutcomeMs: byOutcome(outcomes.latencies),
+    hopLatencyMs: await hopLatency(ctx.orderDatabaseUrl, accepted.map((a) => a.orderId!)),
+    backlog: {
+      inFlightAtStepEnd,
+      maxOutbox: samples.maxOutbox,
+      maxConsumerLag: samples.maxLag,
+      drainMs: Math.round(lastTerminal - stepEnd),
+    },
+    postgres: {
+      commits: commitCount,
+      commitsPerOrder: round(commitCount / orderCount, 2),
+      commitsPerSecond: Math.round(commitCount / seconds),
+      byDatabase: commits,
+    },
+    kafka: {
+      messages: sum(messages),
+      messagesPerOrder: round(sum(messages) / orderCount, 2),
+      byTopic: messages,
+    },
+    processes: Object.fromEntries(
+      Object.entries(usage).map(([name, u]) => [name, { ...u, cpuMsPerOrder: round((u.cpuSeconds * 1000) / orderCount, 2) }]),
+    ),
+  };
+  result.verdict = judge(result);
+  result.sustainable = result.verdict.length === 0;
+  return result;
+}
+
+/** Reasons the step is not sustainable (none: it is). */
+function judge(step: StepResult): string[] {
+  const reasons: string[] = [];
+  const { errors, orders, backlog, rate } = step;
+  if (errors.http > 0) reasons.push(`${errors.http} POST errors`);
+  if (errors.wrongOutcome > 0) reasons.push(`${errors.wrongOutcome} orders ended in an unexpected status`);
+  if (errors.notTerminal > 0) reasons.push(`${errors.notTerminal} orders not terminal after the drain time`);
+  if (errors.missedPush > 0) reasons.push(`${errors.missedPush} terminal statuses never reached the socket`);
+  if (orders.offered < 0.98 * rate * step.seconds) reasons.push('the load generator fell behind its schedule');
+  // Bounded backlog: at the end of the step no more than 2 s worth of arrivals is still in flight.
+  if (backlog.inFlightAtStepEnd > Math.max(20, 2 * rate))
+    reasons.push(`${backlog.inFlightAtStepEnd} orders in flight at the end of the step (backlog grew)`);
+  if (orders.completedPerSecond < 0.9 * rate) reasons.push(`completions ${orders.completedPerSecond}/s < 90% of arrivals`);
+  return reasons;
+}
+
+async function waitForTerminal(ctx: StepContext, accepted: Arrival[], deadline: number) {
+  while (now() < deadline) {
+    if (accepted.every((a) => ctx.sockets.terminal.has(a.orderId!))) return;
+    await sleep(20);
+  }
+}
+
+interface OutcomeLatency {
+  kind: string;
+  ms: number;
+}
+
+/** Latency and correctness of each accepted order; orders with no terminal push are looked up. */
+async function classify(ctx: StepContext, accepted: Arrival[]) {
+  const latencies: OutcomeLatency[] = [];
+  const errors = { http: 0, wrongOutcome: 0, notTerminal: 0, missedPush: 0, samples: [] as string[] };
+  const unseen: Arrival[] = [];
+  for (const arrival of accepted) {
+    const seen = ctx.sockets.terminal.get(arrival.orderId!);
+    if (!seen) {
+      unseen.push(arrival);
+      continue;
+    }
+    latencies.push({ kind: arrival.kind, ms: seen.at - arrival.scheduledAt });
+    if (seen.status !== EXPECTED_TERMINAL[arrival.kind]) {
+      errors.wrongOutcome += 1;
+      errors.samples.push(`${arrival.orderId} (${arrival.kind}) ended ${seen.status}`);
+    }
+  }
+  if (unseen.length > 0) {
+    const statuses = await statusesOf(ctx.orderDatabaseUrl, unseen.map((a) => a.orderId!));
+    for (const arrival of unseen) {
+      const status = statuses.get(arrival.orderId!);
+      if (status && TERMINAL.has(status)) errors.missedPush += 1;
+      else errors.notTerminal += 1;
+      if (errors.samples.length < 10) errors.samples.push(`${arrival.orderId} (${arrival.kind}) is ${status ?? 'missing'}, no terminal push`);
+    }
+  }
+  return { latencies, errors };
+}
+
+async function statusesOf(orderDatabaseUrl: string, orderIds: string[]): Promise<Map<string, string>> {
+  const client = new Client({ connectionString: orderDatabaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; status: string }>(
+      'select id, status from orders where id = any($1::uuid[])',
+      [orderIds],
+    );
+    return new Map(rows.map((row) => [row.id, row.status]));
+  } finally {
+    await client.end();
+  }
+}
+
+function byOutcome(latencies: OutcomeLatency[]): Record<string, Percentiles> {
+  const kinds = [...new Set(latencies.map((l) => l.kind))];
+  return Object.fromEntries(kinds.map((kind) => [kind, percentiles(latencies.filter((l) => l.kind === kind).map((l) => l.ms))]));
+}
+
+/** Samples outbox backlog and consumer lag once a second while the step runs. */
+function sampleBacklog(ctx: StepContext) {
+  let maxOutbox = 0;
+  let maxLag = 0;
+  let ownQueries = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const [outbox, lag] = await Promise.all([ctx.outbox.read(), ctx.kafka.lag()]);
+      ownQueries += Object.keys(outbox).length;
+      maxOutbox = Math.max(maxOutbox, sum(outbox));
+      maxLag = Math.max(maxLag, sum(lag));
+      await sleep(1_000);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      // Our own sampling queries are transactions in the run's databases too: not the saga's.
+      return { maxOutbox, maxLag, ownQueriesByDatabase: ownQueries };
+    },
+  };
+}

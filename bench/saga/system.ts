@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import {
+  AppSupervisor,
+  createTestDatabase,
+  ManagedApp,
+  REPO_ROOT,
+  SagaStack,
+  TEST_JWT_SECRET,
+} from '@orderflow/testing';
+
+export const SAGA_SERVICES = [
+  'order-service',
+  'inventory-service',
+  'payment-service',
+  'shipping-service',
+  'notification-service',
+] as const;
+export type AppName = (typeof SAGA_SERVICES)[number] | 'gateway';
+
+/** The five services and the gateway, built apps with production settings, on fresh databases. */
+export class BenchSystem {
+  private constructor(
+    readonly stack: SagaStack,
+    private readonly gatewaySupervisor: AppSupervisor,
+    readonly gateway: ManagedApp,
+    private readonly gatewayDb: { name: string; url: string; drop: () => Promise<void> },
+  ) {}
+
+  static async start(logLevel: string): Promise<BenchSystem> {
+    const production = { NODE_ENV: 'production', LOG_LEVEL: logLevel };
+    const stack = await SagaStack.start({ apps: [...SAGA_SERVICES], env: production });
+    const gatewayDb = await createTestDatabase('bench_gateway');
+    // The gateway needs the services' URLs, known only once the stack is up; its consumer group
+    // is per run so that it reads this run's statuses only.
+    const supervisor = new AppSupervisor({
+      root: REPO_ROOT,
+      logDir: join(REPO_ROOT, 'tmp/logs', stack.name),
+      env: {
+        ...production,
+        JWT_SECRET: TEST_JWT_SECRET,
+        DATABASE_URL: gatewayDb.url,
+        MESSAGING_TOPIC_PREFIX: stack.topicPrefix,
+        GATEWAY_CONSUMER_GROUP: `gateway-${stack.name}`,
+        INVENTORY_URL: stack.url('inventory-service'),
+        ORDER_URL: stack.url('order-service'),
+      },
+    });
+    const gateway = supervisor.start({ name: 'gateway', instance: `gateway-${stack.name}`, port: await freePort() });
+    const system = new BenchSystem(stack, supervisor, gateway, gatewayDb);
+    try {
+      await supervisor.waitReady(gateway, 120_000);
+    } catch (error) {
+      await system.close();
+      throw error;
+    }
+    return system;
+  }
+
+  url(app: AppName): string {
+    return app === 'gateway' ? this.gateway.url : this.stack.url(app);
+  }
+
+  /** Database name of every app of this run (for pg_stat_database). */
+  databases(): Record<AppName, string> {
+    const names = Object.fromEntries(
+      SAGA_SERVICES.map((app) => [app, new URL(this.stack.databaseUrl(app)).pathname.slice(1)]),
+    ) as Record<AppName, string>;
+    names.gateway = this.gatewayDb.name;
+    return names;
+  }
+
+  databaseUrl(app: AppName): string {
+    return app === 'gateway' ? this.gatewayDb.url : this.stack.databaseUrl(app);
+  }
+
+  token(customerId: string, opts: { admin?: boolean } = {}): string {
+    return this.stack.token(customerId, opts);
+  }
+
+  async close(): Promise<void> {
+    await this.gatewaySupervisor.stopAll();
+    await this.gatewayDb.drop();
+    await this.stack.close();
+  }
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
