@@ -30,7 +30,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     res
       .status(problem.status)
       .type(PROBLEM_CONTENT_TYPE)
-      .send(JSON.stringify({ ...problem, instance: req.originalUrl }));
+      .send(JSON.stringify({ ...problem, instance: req.path }));
   }
 
   private toProblem(exception: unknown): ProblemDetails {
