@@ -72,15 +72,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
   const customers: ChaosCustomer[] = [];
   try {
-    log(`chaos ${name}: seed ${options.seed}, ${options.durationMs / 1000}s at ${options.ratePerSec} orders/s`);
+    log(
+      `chaos ${name}: seed ${options.seed}, ${options.durationMs / 1000}s at ${options.ratePerSec} orders/s`,
+    );
     await stack.start();
     log('stack ready');
     const admin = signToken('chaos-admin', TEST_JWT_SECRET, { admin: true });
     for (const sku of CHAOS_SKUS)
-      await seedProduct(stack.url('inventory-service'), admin, sku.sku, { priceCents: sku.priceCents, available: sku.initial });
+      await seedProduct(stack.url('inventory-service'), admin, sku.sku, {
+        priceCents: sku.priceCents,
+        available: sku.initial,
+      });
     for (let i = 0; i < (options.customers ?? 8); i++) {
       const id = `chaos-customer-${i}`;
-      const customer = new ChaosCustomer(id, signToken(id, TEST_JWT_SECRET), stack.url(GATEWAYS[i % GATEWAYS.length]));
+      const customer = new ChaosCustomer(
+        id,
+        signToken(id, TEST_JWT_SECRET),
+        stack.url(GATEWAYS[i % GATEWAYS.length]),
+      );
       customer.connect();
       customers.push(customer);
     }
@@ -102,7 +111,13 @@ async function drive(
   const t0 = Date.now();
   const since = () => Date.now() - t0;
   const rng = new Prng(options.seed ^ 0x5eed);
-  const stats: OrderLoadStats = { attempted: 0, accepted: 0, abandoned: 0, retriedBecause: {}, unexpectedAnswers: [] };
+  const stats: OrderLoadStats = {
+    attempted: 0,
+    accepted: 0,
+    abandoned: 0,
+    retriedBecause: {},
+    unexpectedAnswers: [],
+  };
   const orders = new Map<string, ChaosCustomer>();
   let inFlight = 0;
   const placements: Promise<void>[] = [];
@@ -115,15 +130,19 @@ async function drive(
     gatewaySessionTimeoutMs: GATEWAY_SESSION_TIMEOUT_MS,
   });
   const injected: InjectedFault[] = [];
+  // Restarts run in the background: a restarted consumer waits up to a session timeout to rejoin.
+  const restarts: Promise<void>[] = [];
   const runLane = async (lane: Fault[]) => {
     for (const fault of lane) {
       const wait = fault.at - since();
       if (wait > 0) await sleep(wait);
       const record: InjectedFault = { ...fault, startedAtMs: since(), endedAtMs: 0 };
       injected.push(record);
-      log(`fault ${fault.type} ${fault.target} (${fault.holdMs} ms) at ${(record.startedAtMs / 1000).toFixed(1)}s`);
+      log(
+        `fault ${fault.type} ${fault.target} (${fault.holdMs} ms) at ${(record.startedAtMs / 1000).toFixed(1)}s`,
+      );
       try {
-        record.detail = await inject(stack, fault, () => inFlight);
+        record.detail = await inject(stack, fault, () => inFlight, restarts);
       } catch (error) {
         record.error = error instanceof Error ? error.message : String(error);
         log(`fault ${fault.type} ${fault.target} failed: ${record.error}`);
@@ -155,6 +174,7 @@ async function drive(
   log(`load done: ${stats.attempted} attempted; waiting for the faults to end`);
   await faults;
   await Promise.all(placements);
+  await Promise.all(restarts);
   const lastFaultEnd = Math.max(...injected.map((f) => f.endedAtMs));
   log(`faults done at ${(lastFaultEnd / 1000).toFixed(1)}s; waiting for quiescence`);
   let timeToRecoverMs: number | null = null;
@@ -173,11 +193,15 @@ async function drive(
     timeToRecoverMs = Math.max(0, since() - lastFaultEnd);
     log(`quiet ${(timeToRecoverMs / 1000).toFixed(1)}s after the last fault`);
   } catch (error) {
-    violations.push({ invariant: 'quiescence', detail: error instanceof Error ? error.message : String(error) });
+    violations.push({
+      invariant: 'quiescence',
+      detail: error instanceof Error ? error.message : String(error),
+    });
   }
   const checked = await checkInvariants({ stack, orders, customers, skus: CHAOS_SKUS });
   violations.push(...checked.violations);
-  for (const answer of stats.unexpectedAnswers) violations.push({ invariant: 'valid-order-accepted', detail: answer });
+  for (const answer of stats.unexpectedAnswers)
+    violations.push({ invariant: 'valid-order-accepted', detail: answer });
   for (const fault of injected.filter((f) => f.error))
     violations.push({ invariant: 'fault-injected', detail: `${fault.type} ${fault.target}: ${fault.error}` });
   const byStatus: Record<string, number> = {};
@@ -205,16 +229,23 @@ async function drive(
 }
 
 /** Applies one fault and undoes it after its hold time; returns what it observed. */
-async function inject(stack: ChaosStack, fault: Fault, inFlight: () => number): Promise<Record<string, unknown>> {
+async function inject(
+  stack: ChaosStack,
+  fault: Fault,
+  inFlight: () => number,
+  restarts: Promise<void>[],
+): Promise<Record<string, unknown>> {
   const proxy = fault.target === 'kafka' ? stack.kafkaProxy : stack.postgresProxy;
   switch (fault.type) {
     case 'kill': {
-      const detail = { inFlightOrders: inFlight() };
+      const detail: Record<string, unknown> = { inFlightOrders: inFlight() };
       await stack.kill(fault.target);
       await sleep(fault.holdMs);
       const restartStarted = Date.now();
-      await stack.revive(fault.target);
-      return { ...detail, restartMs: Date.now() - restartStarted };
+      restarts.push(
+        stack.revive(fault.target).then(() => void (detail.readyAfterMs = Date.now() - restartStarted)),
+      );
+      return detail;
     }
     case 'pause':
       stack.signal(fault.target, 'SIGSTOP');

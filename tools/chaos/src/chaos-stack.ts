@@ -91,7 +91,10 @@ export class ChaosStack {
     await this.createTopics();
     const identities = await discoverApps(REPO_ROOT);
     for (const identity of identities) {
-      this.databases.set(identity.name, await createTestDatabase(`chaos_${identity.name.replace(/-service$/, '')}`));
+      this.databases.set(
+        identity.name,
+        await createTestDatabase(`chaos_${identity.name.replace(/-service$/, '')}`),
+      );
     }
     this.supervisor = new AppSupervisor({
       root: REPO_ROOT,
@@ -164,7 +167,8 @@ export class ChaosStack {
   async waitReady(instance: string, timeoutMs = 180_000): Promise<void> {
     await waitFor(
       `${instance} to be ready`,
-      async () => (await fetch(`${this.url(instance)}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok,
+      async () =>
+        (await fetch(`${this.url(instance)}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok,
       { timeoutMs, intervalMs: 250 },
     );
   }
@@ -210,7 +214,9 @@ export class ChaosStack {
   async postgresOutage(holdMs: number): Promise<number> {
     if (this.options.postgresRestart) {
       const version = readdirSync('/etc/postgresql').sort().at(-1)!;
-      await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart'], { timeout: 120_000 });
+      await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart'], {
+        timeout: 120_000,
+      });
       return 0;
     }
     const admin = new Client({ connectionString: PG_ADMIN_URL });

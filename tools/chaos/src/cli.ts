@@ -27,9 +27,21 @@ async function main() {
   });
   const out = process.stdout;
   out.write(`\nchaos run ${report.run} (seed ${report.seed})\n`);
-  out.write(`faults:     ${Object.entries(report.faults.byType).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
-  out.write(`orders:     ${report.orders.accepted} accepted of ${report.orders.attempted} (${Object.entries(report.orders.byStatus).map(([s, n]) => `${s} ${n}`).join(', ')})\n`);
-  out.write(`recovered:  ${report.timeToRecoverMs === null ? 'NOT' : `${(report.timeToRecoverMs / 1000).toFixed(1)} s`} after the last fault\n`);
+  out.write(
+    `faults:     ${Object.entries(report.faults.byType)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}\n`,
+  );
+  out.write(
+    `orders:     ${report.orders.accepted} accepted of ${report.orders.attempted} (${Object.entries(
+      report.orders.byStatus,
+    )
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ')})\n`,
+  );
+  out.write(
+    `recovered:  ${report.timeToRecoverMs === null ? 'NOT' : `${(report.timeToRecoverMs / 1000).toFixed(1)} s`} after the last fault\n`,
+  );
   out.write(`crashes:    ${report.unexpectedExits.length} unexpected exits (restarted)\n`);
   out.write(`violations: ${report.violationCount}\n`);
   for (const v of report.violations.slice(0, 50)) out.write(`  - ${v.invariant}: ${v.detail}\n`);

@@ -51,8 +51,16 @@ export function drawSchedule(options: ScheduleOptions): Fault[][] {
     .shuffle([...SERVICES, rng.pick(GATEWAYS)])
     .map((target) => ({ type: 'kill', target, holdMs: rng.int(500, 3_000) }));
   const pauses: Omit<Fault, 'at'>[] = [
-    { type: 'pause', target: rng.pick(SERVICES), holdMs: options.serviceSessionTimeoutMs + rng.int(2_000, 4_000) },
-    { type: 'pause', target: rng.pick(GATEWAYS), holdMs: options.gatewaySessionTimeoutMs + rng.int(2_000, 4_000) },
+    {
+      type: 'pause',
+      target: rng.pick(SERVICES),
+      holdMs: options.serviceSessionTimeoutMs + rng.int(2_000, 4_000),
+    },
+    {
+      type: 'pause',
+      target: rng.pick(GATEWAYS),
+      holdMs: options.gatewaySessionTimeoutMs + rng.int(2_000, 4_000),
+    },
   ];
   const infra: Omit<Fault, 'at'>[] = rng.shuffle([
     { type: 'kafka-restart', target: 'kafka', holdMs: rng.int(0, 2_000) },

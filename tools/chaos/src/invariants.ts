@@ -41,7 +41,10 @@ export async function query<T>(url: string, sql: string, params: unknown[] = [])
 }
 
 /** Orders not terminal yet, outbox rows not published yet: zero and zero means the run is quiet. */
-export async function pendingWork(stack: ChaosStack, orderIds: string[]): Promise<{ open: number; outbox: number }> {
+export async function pendingWork(
+  stack: ChaosStack,
+  orderIds: string[],
+): Promise<{ open: number; outbox: number }> {
   const [open] = await query<{ n: string }>(
     stack.databaseUrl('order-service'),
     `select count(*) as n from orders where id = any($1::uuid[]) and status <> all($2)`,
@@ -66,16 +69,18 @@ interface CheckInput {
 }
 
 /** Every invariant of the saga, from the public API, the services' databases and the run's topics. */
-export async function checkInvariants(input: CheckInput): Promise<{ violations: Violation[]; finals: Map<string, OrderSnapshot> }> {
+export async function checkInvariants(
+  input: CheckInput,
+): Promise<{ violations: Violation[]; finals: Map<string, OrderSnapshot> }> {
   const violations: Violation[] = [];
   const fail = (invariant: string, detail: string) => violations.push({ invariant, detail });
   const finals = await fetchFinals(input, fail);
   checkHistories(finals, fail);
   await checkStock(input, fail);
-  const events = await readTopics(
-    input.stack.kafka('chaos-check'),
-    [...Object.values(TOPICS).map((t) => `${input.stack.topicPrefix}${t}`), ...input.stack.deadLetterTopics()],
-  );
+  const events = await readTopics(input.stack.kafka('chaos-check'), [
+    ...Object.values(TOPICS).map((t) => `${input.stack.topicPrefix}${t}`),
+    ...input.stack.deadLetterTopics(),
+  ]);
   checkEvents(input.stack.topicPrefix, finals, events, fail);
   await checkServiceRecords(input, finals, fail);
   await checkOutboxes(input.stack, fail);
@@ -89,14 +94,17 @@ async function fetchFinals(input: CheckInput, fail: Fail): Promise<Map<string, O
   const finals = new Map<string, OrderSnapshot>();
   const url = input.stack.url('order-service');
   for (const [orderId, customer] of input.orders) {
-    const res = await fetch(`${url}/orders/${orderId}`, { headers: { authorization: `Bearer ${customer.token}` } });
+    const res = await fetch(`${url}/orders/${orderId}`, {
+      headers: { authorization: `Bearer ${customer.token}` },
+    });
     if (res.status !== 200) {
       fail('accepted-order-readable', `GET /orders/${orderId} answered ${res.status}`);
       continue;
     }
     const order = (await res.json()) as OrderSnapshot;
     finals.set(orderId, order);
-    if (!TERMINAL.includes(order.status)) fail('terminal', `${orderId} ended ${order.status} v${order.version}`);
+    if (!TERMINAL.includes(order.status))
+      fail('terminal', `${orderId} ended ${order.status} v${order.version}`);
   }
   return finals;
 }
@@ -107,7 +115,8 @@ function checkHistories(finals: Map<string, OrderSnapshot>, fail: Fail) {
     const path = h.map((e) => `${e.status}@${e.version}`).join(' → ');
     if (h[0]?.status !== 'PENDING') fail('history', `${order.orderId} does not start PENDING: ${path}`);
     h.forEach((entry, i) => {
-      if (entry.version !== i + 1) fail('history', `${order.orderId} gap or repeat at v${entry.version}: ${path}`);
+      if (entry.version !== i + 1)
+        fail('history', `${order.orderId} gap or repeat at v${entry.version}: ${path}`);
       if (i > 0 && !NEXT[h[i - 1].status]?.includes(entry.status))
         fail('history', `${order.orderId} illegal step ${h[i - 1].status} → ${entry.status}: ${path}`);
     });
@@ -118,7 +127,14 @@ function checkHistories(finals: Map<string, OrderSnapshot>, fail: Fail) {
 
 async function checkStock(input: CheckInput, fail: Fail) {
   const db = input.stack.databaseUrl('inventory-service');
-  const rows = await query<{ sku: string; available: number; reserved: number; sold: number; held: string; committed: string }>(
+  const rows = await query<{
+    sku: string;
+    available: number;
+    reserved: number;
+    sold: number;
+    held: string;
+    committed: string;
+  }>(
     db,
     `select p.sku, p.available, p.reserved, p.sold,
             coalesce(sum(l.quantity) filter (where r.status = 'RESERVED'), 0) as held,
@@ -137,21 +153,34 @@ async function checkStock(input: CheckInput, fail: Fail) {
     }
     const held = Number(row.held);
     if (sku.initial !== row.available + held + row.sold)
-      fail('stock', `${sku.sku}: initial ${sku.initial} ≠ available ${row.available} + held ${held} + sold ${row.sold}`);
-    if (row.reserved !== held) fail('stock', `${sku.sku}: reserved counter ${row.reserved} ≠ live reservations ${held}`);
-    if (row.sold !== Number(row.committed)) fail('stock', `${sku.sku}: sold ${row.sold} ≠ committed lines ${row.committed}`);
+      fail(
+        'stock',
+        `${sku.sku}: initial ${sku.initial} ≠ available ${row.available} + held ${held} + sold ${row.sold}`,
+      );
+    if (row.reserved !== held)
+      fail('stock', `${sku.sku}: reserved counter ${row.reserved} ≠ live reservations ${held}`);
+    if (row.sold !== Number(row.committed))
+      fail('stock', `${sku.sku}: sold ${row.sold} ≠ committed lines ${row.committed}`);
   }
 }
 
 /** Distinct events (by event id) per order and type in the run's topics; dead letters of the run. */
-function checkEvents(prefix: string, finals: Map<string, OrderSnapshot>, events: RecordedMessage[], fail: Fail) {
+function checkEvents(
+  prefix: string,
+  finals: Map<string, OrderSnapshot>,
+  events: RecordedMessage[],
+  fail: Fail,
+) {
   const distinct = new Map<string, Set<string>>();
   const statusVersions = new Map<string, Map<number, Set<string>>>();
   for (const m of events) {
     if (m.topic.startsWith('dlq.')) {
       const original = m.headers[DEAD_LETTER_HEADERS.originalTopic] ?? '';
       if (original.startsWith(prefix))
-        fail('no-dead-letters', `${m.topic}: ${m.headers['event-type']} of ${m.key} (${m.headers[DEAD_LETTER_HEADERS.error]})`);
+        fail(
+          'no-dead-letters',
+          `${m.topic}: ${m.headers['event-type']} of ${m.key} (${m.headers[DEAD_LETTER_HEADERS.error]})`,
+        );
       continue;
     }
     const type = m.headers['event-type'];
@@ -185,7 +214,10 @@ function checkEvents(prefix: string, finals: Map<string, OrderSnapshot>, events:
       if (ids !== 1) fail('status-events', `${id}: ${ids} OrderStatusChanged events for v${v}`);
     }
     if (versions.size !== order.version)
-      fail('status-events', `${id}: OrderStatusChanged versions ${[...versions.keys()].join(',')} for v${order.version}`);
+      fail(
+        'status-events',
+        `${id}: OrderStatusChanged versions ${[...versions.keys()].join(',')} for v${order.version}`,
+      );
   }
 }
 
@@ -214,8 +246,11 @@ async function checkServiceRecords(input: CheckInput, finals: Map<string, OrderS
   for (const order of finals.values()) {
     const id = order.orderId;
     const paid = order.history.some((e) => PAID_OR_LATER.includes(e.status));
-    const approved = payments.filter((p) => p.order_id === id && p.status === 'PROCESSED').reduce((n, p) => n + Number(p.n), 0);
-    if (approved !== (paid ? 1 : 0)) fail('one-approved-charge', `${id} (${order.status}): ${approved} approved payments`);
+    const approved = payments
+      .filter((p) => p.order_id === id && p.status === 'PROCESSED')
+      .reduce((n, p) => n + Number(p.n), 0);
+    if (approved !== (paid ? 1 : 0))
+      fail('one-approved-charge', `${id} (${order.status}): ${approved} approved payments`);
     const reservation = reservations.find((r) => r.order_id === id);
     const wantedReservation: Record<string, string[]> = {
       SHIPPING_SCHEDULED: ['COMMITTED'],
@@ -224,14 +259,21 @@ async function checkServiceRecords(input: CheckInput, finals: Map<string, OrderS
     };
     const wanted = wantedReservation[order.status];
     if (wanted && !wanted.includes(reservation?.status ?? 'none'))
-      fail('reservation', `${id} (${order.status}): reservation ${reservation?.status ?? 'none'}, expected ${wanted.join('/')}`);
+      fail(
+        'reservation',
+        `${id} (${order.status}): reservation ${reservation?.status ?? 'none'}, expected ${wanted.join('/')}`,
+      );
     const shipped = Number(shipments.find((s) => s.order_id === id)?.n ?? 0);
-    if (shipped !== (order.status === 'SHIPPING_SCHEDULED' ? 1 : 0)) fail('one-shipment', `${id} (${order.status}): ${shipped} shipments`);
+    if (shipped !== (order.status === 'SHIPPING_SCHEDULED' ? 1 : 0))
+      fail('one-shipment', `${id} (${order.status}): ${shipped} shipments`);
     const kinds = notifications.filter((n) => n.order_id === id);
     const got = kinds.map((n) => n.kind).sort();
     const expected = NOTIFICATIONS[order.status] ?? [];
     if (got.join() !== expected.join() || kinds.some((n) => Number(n.n) !== 1))
-      fail('one-notification-per-kind', `${id} (${order.status}): [${got.join(', ')}], expected [${expected.join(', ')}]`);
+      fail(
+        'one-notification-per-kind',
+        `${id} (${order.status}): [${got.join(', ')}], expected [${expected.join(', ')}]`,
+      );
   }
 }
 
@@ -251,13 +293,20 @@ function checkSockets(customers: ChaosCustomer[], finals: Map<string, OrderSnaps
       const final = finals.get(orderId);
       const seen = customer.seen.get(orderId);
       if (final && (seen?.status !== final.status || seen.version !== final.version))
-        fail('socket-converged', `${customer.id} shows ${orderId} as ${seen ? `${seen.status} v${seen.version}` : 'nothing'}, final ${final.status} v${final.version}`);
+        fail(
+          'socket-converged',
+          `${customer.id} shows ${orderId} as ${seen ? `${seen.status} v${seen.version}` : 'nothing'}, final ${final.status} v${final.version}`,
+        );
     }
   }
 }
 
 /** Whether every socket client shows the final status of each of its orders (for quiescence). */
-export async function socketsConverged(stack: ChaosStack, customers: ChaosCustomer[], orderIds: string[]): Promise<boolean> {
+export async function socketsConverged(
+  stack: ChaosStack,
+  customers: ChaosCustomer[],
+  orderIds: string[],
+): Promise<boolean> {
   const rows = await query<{ id: string; status: string; version: number }>(
     stack.databaseUrl('order-service'),
     'select id, status, version from orders where id = any($1::uuid[])',

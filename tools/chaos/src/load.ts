@@ -92,9 +92,13 @@ export class ChaosCustomer {
     if (!socket?.connected) return; // the reconnect handler subscribes again
     socket
       .timeout(5_000)
-      .emit('order.subscribe', { orderId }, (error: Error | null, ack?: { ok: boolean; order?: OrderSnapshot }) => {
-        if (!error && ack?.ok && ack.order) this.record(orderId, ack.order);
-      });
+      .emit(
+        'order.subscribe',
+        { orderId },
+        (error: Error | null, ack?: { ok: boolean; order?: OrderSnapshot }) => {
+          if (!error && ack?.ok && ack.order) this.record(orderId, ack.order);
+        },
+      );
   }
 
   resubscribeAll(): void {
@@ -120,7 +124,10 @@ export function drawOrderBody(rng: Prng): Record<string, unknown> {
   if (roll < 0.15) return { ...common, items: [{ sku: 'CHAOS-SCARCE', quantity: rng.int(1, 3) }] };
   const lines = rng.shuffle(['CHAOS-A', 'CHAOS-B', 'CHAOS-C']).slice(0, rng.int(1, 3));
   const items = lines.map((sku) => ({ sku, quantity: rng.int(1, 5) }));
-  const paymentToken = roll < 0.27 ? rng.pick(['tok_declined', 'tok_insufficient_funds']) : rng.pick(['tok_visa', 'tok_mastercard']);
+  const paymentToken =
+    roll < 0.27
+      ? rng.pick(['tok_declined', 'tok_insufficient_funds'])
+      : rng.pick(['tok_visa', 'tok_mastercard']);
   return { ...common, items, paymentToken };
 }
 
@@ -142,14 +149,21 @@ export async function placeWithRetries(
     try {
       const res = await fetch(`${orderServiceUrl}/orders`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': key,
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });
       const text = await res.text();
-      if (res.status === 202) return { orderId: (JSON.parse(text) as { orderId: string }).orderId, attempts: attempt };
+      if (res.status === 202)
+        return { orderId: (JSON.parse(text) as { orderId: string }).orderId, attempts: attempt };
       if (res.status < 500 && res.status !== 409 && res.status !== 429) {
-        stats.unexpectedAnswers.push(`POST /orders (key ${key}) answered ${res.status}: ${text.slice(0, 300)}`);
+        stats.unexpectedAnswers.push(
+          `POST /orders (key ${key}) answered ${res.status}: ${text.slice(0, 300)}`,
+        );
         return undefined;
       }
       kind = `http_${res.status}`;

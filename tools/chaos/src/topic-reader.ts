@@ -9,7 +9,11 @@ export interface RecordedMessage {
 }
 
 /** Every message of the topics up to their current end (a throwaway consumer group). */
-export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 90_000): Promise<RecordedMessage[]> {
+export async function readTopics(
+  kafka: Kafka,
+  topics: string[],
+  timeoutMs = 90_000,
+): Promise<RecordedMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
   const remaining = new Map<string, bigint>();
@@ -56,7 +60,8 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 90_
 function textHeaders(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
+    if (value !== undefined)
+      out[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
   }
   return out;
 }

@@ -36,7 +36,10 @@ export class TokenBucketRateLimiter {
       return { allowed: true, retryAfterSec: 0 };
     }
     this.buckets.set(key, bucket);
-    return { allowed: false, retryAfterSec: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perMs / 1_000)) };
+    return {
+      allowed: false,
+      retryAfterSec: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perMs / 1_000)),
+    };
   }
 
   private forgetFullBuckets(now: number) {

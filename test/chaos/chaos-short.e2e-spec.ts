@@ -1,0 +1,35 @@
+import { runChaos } from '../../tools/chaos/src/chaos-run';
+import { SERVICES } from '../../tools/chaos/src/fault-schedule';
+
+/**
+ * The short, seeded chaos run: every fault type at least once (each service SIGKILLed, a gateway
+ * instance killed and one paused, a service paused past its session timeout, the broker restarted,
+ * a Postgres outage, latency and cuts in front of Kafka and Postgres) while orders flow, then
+ * quiescence and the saga invariants. A failure prints the seed and the report file.
+ */
+describe('chaos, short seeded run (e2e)', () => {
+  const seed = Number(process.env.CHAOS_SEED ?? 20251125);
+
+  it(
+    'keeps every invariant through the faults',
+    async () => {
+      const report = await runChaos({
+        durationMs: Number(process.env.CHAOS_DURATION_MS ?? 100_000),
+        ratePerSec: 3,
+        seed,
+        quiescenceTimeoutMs: 150_000,
+        postgresRestart: process.env.CHAOS_POSTGRES_RESTART === '1',
+      });
+      const summary = `seed ${seed}, report ${report.reportFile}`;
+      expect({ summary, violations: report.violations }).toEqual({ summary, violations: [] });
+      for (const type of ['kill', 'pause', 'kafka-restart', 'postgres-outage', 'latency', 'cut'] as const)
+        expect({ type, injected: (report.faults.byType[type] ?? 0) > 0 }).toEqual({ type, injected: true });
+      const killed = report.faults.injected.filter((f) => f.type === 'kill' && !f.error).map((f) => f.target);
+      for (const service of SERVICES) expect(killed).toContain(service);
+      expect(killed.some((t) => t.startsWith('gateway-'))).toBe(true);
+      expect(report.orders.accepted).toBeGreaterThan(50);
+      expect(report.timeToRecoverMs).not.toBeNull();
+    },
+    12 * 60_000,
+  );
+});
