@@ -110,10 +110,10 @@ describe('security (e2e)', () => {
       token: malloryToken,
     });
     expect(foreign.status).toBe(404);
-    expect({ ...(foreign.body as object), instance: null }).toEqual({
-      ...(missing.body as object),
-      instance: null,
-    });
+    // Same answer apart from the id itself: nothing tells a foreign order from a missing one.
+    const normalize = (body: unknown, id: string) =>
+      JSON.parse(JSON.stringify(body).replaceAll(id, '<id>')) as unknown;
+    expect(normalize(foreign.body, aliceOrder)).toEqual(normalize(missing.body, unknown));
     const list = await call('GET', `${stack.url('order-service')}/orders`, { token: malloryToken });
     expect((list.body as { items: unknown[] }).items).toEqual([]);
     for (const [app, path] of [
