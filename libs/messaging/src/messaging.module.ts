@@ -4,6 +4,7 @@ import {
   INestApplication,
   Inject,
   Injectable,
+  Logger,
   Module,
   OnApplicationBootstrap,
   OnApplicationShutdown,
@@ -36,22 +37,36 @@ const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly relay: OutboxRelay | undefined;
+  private readonly logger = new Logger('outbox-relay');
+  private readonly topics: string[];
 
   constructor(
-    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingModuleOptions,
+    @Inject(MESSAGING_OPTIONS) options: MessagingModuleOptions,
     @Inject(SERVICE_CONFIG) config: CommonConfig,
-    private readonly outbox: OutboxWriter,
+    outbox: OutboxWriter,
     private readonly kafka: Kafka,
   ) {
+    this.topics = (options.produces ?? []).map((type) => outbox.topicOf(type));
     if (options.relay !== false) {
-      this.relay = new OutboxRelay({ ...options.relay, kafka, connectionString: config.DATABASE_URL });
+      this.relay = new OutboxRelay({
+        ...options.relay,
+        kafka,
+        connectionString: config.DATABASE_URL,
+        prepare: () => this.ensureTopics(),
+      });
     }
   }
 
   async onApplicationBootstrap() {
-    const topics = (this.options.produces ?? []).map((type) => this.outbox.topicOf(type));
-    if (topics.length > 0) await ensureTopics(this.kafka, topics);
+    // Best effort here so that consumers of a fresh cluster find the topics; the relay retries.
+    await this.ensureTopics().catch((error: Error) =>
+      this.logger.warn(`topics not ensured yet: ${error.message}`),
+    );
     await this.relay?.start();
+  }
+
+  private async ensureTopics(): Promise<void> {
+    if (this.topics.length > 0) await ensureTopics(this.kafka, this.topics);
   }
 
   async onApplicationShutdown() {

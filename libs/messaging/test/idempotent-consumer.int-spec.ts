@@ -8,11 +8,12 @@ import { MessagingTestBed } from './support/test-bed';
 describe('idempotent consumer (fixture service processes, real Postgres and Kafka)', () => {
   let bed: MessagingTestBed;
 
-  beforeAll(async () => {
+  // Each test has its own group: members left over from one test would take partitions in the next.
+  beforeEach(async () => {
     bed = await new MessagingTestBed().setUp();
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await bed?.tearDown();
   });
 

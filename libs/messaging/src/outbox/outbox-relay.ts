@@ -21,6 +21,8 @@ export interface OutboxRelayOptions {
   /** Published rows are deleted after this long. */
   retentionMs?: number;
   cleanupIntervalMs?: number;
+  /** Runs before the first publish (e.g. creating the topics); a failure is retried like any other. */
+  prepare?: () => Promise<void>;
 }
 
 type RelayRow = {
@@ -45,10 +47,12 @@ const RELAY_LEADER_LOCK = 727_002;
  */
 export class OutboxRelay {
   private readonly logger = new Logger('outbox-relay');
-  private readonly options: Required<OutboxRelayOptions>;
+  private readonly options: Required<Omit<OutboxRelayOptions, 'prepare'>> &
+    Pick<OutboxRelayOptions, 'prepare'>;
   private producer: Producer | undefined;
   private client: Client | undefined;
   private active = false;
+  private producerConnected = false;
   /** Last value written to messaging_relay_state.listening; unknown until this relay writes it. */
   private listening: boolean | undefined;
   private running = false;
@@ -83,7 +87,7 @@ export class OutboxRelay {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
     });
-    await this.producer.connect();
+    // Connects to Kafka once active, inside the loop: a broker that is down delays, never fails, start-up.
     this.loop = this.run();
   }
 
@@ -145,6 +149,11 @@ export class OutboxRelay {
     );
     if (!rows[0].locked) return;
     await this.client.query(`listen ${OUTBOX_CHANNEL}`);
+    if (!this.producerConnected) {
+      await this.options.prepare?.();
+      await this.producer!.connect();
+      this.producerConnected = true;
+    }
     this.active = true;
     this.listening = undefined;
     this.logger.log('outbox relay is active');
