@@ -17,8 +17,13 @@ export interface HttpCeiling {
  * The HTTP ceiling: a no-op Nest endpoint in its own process, driven by the benchmark's own HTTP
  * client with `connections` requests always outstanding (closed loop: this finds the maximum rate).
  */
-export async function measureHttpCeiling(options: { connections: number; seconds: number }): Promise<HttpCeiling> {
-  const server = fork(join(__dirname, 'noop-http/main.js'), [], { env: { ...process.env, NODE_ENV: 'production' } });
+export async function measureHttpCeiling(options: {
+  connections: number;
+  seconds: number;
+}): Promise<HttpCeiling> {
+  const server = fork(join(__dirname, 'noop-http/main.js'), [], {
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       server.once('message', (message: { port: number }) => resolve(message.port));

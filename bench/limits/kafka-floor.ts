@@ -84,16 +84,19 @@ async function startChain(
   };
 }
 
-/** Sends probes until one makes it through the chain (every group has joined and been assigned). */
+/**
+ * Sends probes over every partition until a round makes it through the chain: every group has
+ * joined, been assigned and fetched once, so the latency run measures flow, not start-up.
+ */
 async function waitForAssignments(producer: Producer, topic: string, received: Map<string, number>) {
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const id = `probe-${Date.now()}`;
-    await producer.send({ topic, messages: [{ key: id, value: id }] });
-    await sleep(500);
-    if (received.has(id)) return;
+  for (let round = 0; Date.now() < deadline; round += 1) {
+    const ids = Array.from({ length: 60 }, (_, i) => `probe-${round}-${i}`);
+    await producer.send({ topic, messages: ids.map((id) => ({ key: id, value: id })) });
+    await sleep(1_000);
+    if (ids.every((id) => received.has(id)) && round >= 2) return;
   }
-  throw new Error('the Kafka floor chain did not deliver a probe within 60 s');
+  throw new Error('the Kafka floor chain did not deliver its probes within 60 s');
 }
 
 async function latencyRun(
@@ -112,7 +115,9 @@ async function latencyRun(
     if (wait > 0) await sleep(wait);
     const id = `lat-${i}`;
     sent.set(id, now());
-    producer.send({ topic, messages: [{ key: id, value: id }] }).catch((error: Error) => failures.push(error));
+    producer
+      .send({ topic, messages: [{ key: id, value: id }] })
+      .catch((error: Error) => failures.push(error));
   }
   await waitUntil(() => failures.length > 0 || [...sent.keys()].every((id) => received.has(id)), 30_000);
   if (failures.length > 0) throw new Error(`Kafka floor: produce failed: ${failures[0].message}`);
@@ -120,7 +125,12 @@ async function latencyRun(
   return { rate, seconds, ...percentiles(latencies) };
 }
 
-async function throughputRun(producer: Producer, topic: string, received: Map<string, number>, seconds: number) {
+async function throughputRun(
+  producer: Producer,
+  topic: string,
+  received: Map<string, number>,
+  seconds: number,
+) {
   // As many as the chain moves in about `seconds`, sent in batches like a busy relay.
   const batch = 500;
   const start = now();

@@ -16,7 +16,7 @@ export interface PgCeiling {
   script: string;
 }
 
-const SCRIPT = "insert into bench_events (id, payload) values (gen_random_uuid(), '{\"kind\":\"bench\"}');\n";
+const SCRIPT = 'insert into bench_events (id, payload) values (gen_random_uuid(), \'{"kind":"bench"}\');\n';
 
 /**
  * The Postgres commit ceiling: `pgbench` running a one-row insert per transaction (about the
@@ -29,7 +29,9 @@ export async function measurePgCeiling(options: { clients: number; seconds: numb
   try {
     const client = new Client({ connectionString: db.url });
     await client.connect();
-    await client.query('create table bench_events (id uuid primary key, payload jsonb not null, at timestamptz not null default now())');
+    await client.query(
+      'create table bench_events (id uuid primary key, payload jsonb not null, at timestamptz not null default now())',
+    );
     await client.end();
     const script = join(dir, 'insert.sql');
     writeFileSync(script, SCRIPT);
@@ -37,8 +39,22 @@ export async function measurePgCeiling(options: { clients: number; seconds: numb
     const { stdout } = await run(
       'pgbench',
       [
-        '-h', admin.hostname, '-p', admin.port || '5432', '-U', decodeURIComponent(admin.username || 'postgres'),
-        '-n', '-c', String(options.clients), '-j', '2', '-T', String(options.seconds), '-f', script, db.name,
+        '-h',
+        admin.hostname,
+        '-p',
+        admin.port || '5432',
+        '-U',
+        decodeURIComponent(admin.username || 'postgres'),
+        '-n',
+        '-c',
+        String(options.clients),
+        '-j',
+        '2',
+        '-T',
+        String(options.seconds),
+        '-f',
+        script,
+        db.name,
       ],
       { env: { ...process.env, PGPASSWORD: decodeURIComponent(admin.password) } },
     );

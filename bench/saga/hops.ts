@@ -9,26 +9,20 @@ export type HopLatency = Record<string, Percentiles>;
  * order-service → inventory-service → order-service, and so on. `history[].at` is what
  * `GET /orders/{id}` shows; it is read in one query instead of one request per order.
  */
-export async function hopLatency(orderDatabaseUrl: string, orderIds: string[]): Promise<HopLatency> {
-  const client = new Client({ connectionString: orderDatabaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ order_id: string; status: string; at: Date; version: number }>(
-      `select order_id, status, at, version from order_history where order_id = any($1::uuid[])
+export async function hopLatency(orderDb: Client, orderIds: string[]): Promise<HopLatency> {
+  const { rows } = await orderDb.query<{ order_id: string; status: string; at: Date; version: number }>(
+    `select order_id, status, at, version from order_history where order_id = any($1::uuid[])
        order by order_id, version`,
-      [orderIds],
-    );
-    const hops = new Map<string, number[]>();
-    for (let i = 1; i < rows.length; i += 1) {
-      const [previous, current] = [rows[i - 1], rows[i]];
-      if (previous.order_id !== current.order_id) continue;
-      const name = `${previous.status}→${current.status}`;
-      const list = hops.get(name) ?? [];
-      list.push(current.at.getTime() - previous.at.getTime());
-      hops.set(name, list);
-    }
-    return Object.fromEntries([...hops].map(([name, values]) => [name, percentiles(values)]));
-  } finally {
-    await client.end();
+    [orderIds],
+  );
+  const hops = new Map<string, number[]>();
+  for (let i = 1; i < rows.length; i += 1) {
+    const [previous, current] = [rows[i - 1], rows[i]];
+    if (previous.order_id !== current.order_id) continue;
+    const name = `${previous.status}→${current.status}`;
+    const list = hops.get(name) ?? [];
+    list.push(current.at.getTime() - previous.at.getTime());
+    hops.set(name, list);
   }
+  return Object.fromEntries([...hops].map(([name, values]) => [name, percentiles(values)]));
 }

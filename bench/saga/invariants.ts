@@ -24,10 +24,12 @@ export async function checkInvariants(
     const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
     const open = Object.entries(byStatus).filter(([status]) => !TERMINAL.has(status));
 
-    const stock = await db.inventory.query<{ sku: string; available: number; reserved: number; sold: number }>(
-      'select sku, available, reserved, sold from products where sku = any($1)',
-      [run.skus],
-    );
+    const stock = await db.inventory.query<{
+      sku: string;
+      available: number;
+      reserved: number;
+      sold: number;
+    }>('select sku, available, reserved, sold from products where sku = any($1)', [run.skus]);
     const unbalanced = stock.rows.filter((p) => p.available + p.reserved + p.sold !== run.seededStock);
     const held = stock.rows.reduce((sum, p) => sum + p.reserved, 0);
     const sold = stock.rows.reduce((sum, p) => sum + p.sold, 0);
@@ -56,7 +58,10 @@ export async function checkInvariants(
       {
         name: 'every order terminal',
         ok: open.length === 0,
-        detail: open.length === 0 ? JSON.stringify(byStatus) : `not terminal: ${JSON.stringify(Object.fromEntries(open))}`,
+        detail:
+          open.length === 0
+            ? JSON.stringify(byStatus)
+            : `not terminal: ${JSON.stringify(Object.fromEntries(open))}`,
       },
       {
         name: 'stock conserved (available + reserved + sold = seeded, per product; nothing left reserved)',

@@ -47,11 +47,17 @@ export async function runArrivals(options: {
   const arrivals: Arrival[] = [];
   const inFlight: Promise<void>[] = [];
   const start = now() + 10;
-  for (let i = 0; i < total; ) {
+  for (let i = 0; i < total;) {
     const t = now();
     while (i < total && start + (i * 1000) / rate <= t) {
       const n = options.sequence.next++;
-      const arrival = plan(n, customers[n % customers.length], options.skus, options.mix, start + (i * 1000) / rate);
+      const arrival = plan(
+        n,
+        customers[n % customers.length],
+        options.skus,
+        options.mix,
+        start + (i * 1000) / rate,
+      );
       arrivals.push(arrival);
       inFlight.push(post(client, arrival));
       i += 1;
@@ -64,9 +70,12 @@ export async function runArrivals(options: {
 
 function plan(n: number, customer: Customer, skus: string[], mix: OrderMix, scheduledAt: number): Arrival {
   const draw = fraction(n);
-  const kind: OrderKind = draw < mix.success ? 'success' : draw < mix.success + mix.declined ? 'declined' : 'rejected';
+  const kind: OrderKind =
+    draw < mix.success ? 'success' : draw < mix.success + mix.declined ? 'declined' : 'rejected';
   const lines = 1 + (n % 3);
-  const picked = new Set(Array.from({ length: lines }, (_, line) => skus[(n * 7919 + line * 104_729) % skus.length]));
+  const picked = new Set(
+    Array.from({ length: lines }, (_, line) => skus[(n * 7919 + line * 104_729) % skus.length]),
+  );
   const items = [...picked].map((sku, line) => ({ sku, quantity: 1 + ((n + line) % 3) }));
   if (kind === 'rejected') items[0] = { sku: `UNKNOWN-${n}`, quantity: 1 };
   return { kind, customer, items, scheduledAt };

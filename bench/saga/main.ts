@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
 import { measureHttpCeiling } from '../limits/http-ceiling';
 import { measureKafkaFloor } from '../limits/kafka-floor';
 import { measurePgCeiling } from '../limits/pg-ceiling';
@@ -16,6 +17,7 @@ import { KafkaCounter } from './metrics/kafka-stats';
 import { OutboxBacklog } from './metrics/outbox-backlog';
 import { PgCommitCounter } from './metrics/pg-stats';
 import { ResourceMonitor } from './metrics/resource-monitor';
+import { KAFKA_BROKERS, PG_ADMIN_URL } from '@orderflow/testing';
 import { BenchOptions, parseOptions, UsageError } from './options';
 import { BenchReport, Limits, printReport, writeReport } from './report';
 import { runStep, StepResult } from './step';
@@ -30,7 +32,7 @@ async function main() {
   const system = await BenchSystem.start(options.logLevel);
   let report: BenchReport;
   try {
-    const { steps, invariants, peakRss } = await runSaga(system, options);
+    const { warmup, steps, invariants, peakRss } = await runSaga(system, options);
     const limits = options.limits === 'all' ? await measureLimits(options, steps) : undefined;
     report = {
       startedAt: startedAt.toISOString(),
@@ -38,6 +40,7 @@ async function main() {
       machine: machine(),
       options,
       settings: { nodeEnv: 'production', logLevel: options.logLevel, seededStockPerSku: SEEDED_STOCK },
+      warmup,
       steps,
       sustainableRate: Math.max(0, ...steps.filter((s) => s.sustainable).map((s) => s.rate)),
       invariants,
@@ -55,23 +58,55 @@ async function main() {
 }
 
 async function runSaga(system: BenchSystem, options: BenchOptions) {
-  const skus = await seedCatalog(system.url('inventory-service'), system.token('bench-admin', { admin: true }), options.skus, system.stack.name);
+  const skus = await seedCatalog(
+    system.url('inventory-service'),
+    system.token('bench-admin', { admin: true }),
+    options.skus,
+    system.stack.name,
+  );
   logger.log(`seeded ${skus.length} products; connecting ${options.customers} customers to the gateway`);
-  const sockets = await CustomerSockets.connect(system.url('gateway'), options.customers, (id) => system.token(id), system.stack.name);
+  const sockets = await CustomerSockets.connect(
+    system.url('gateway'),
+    options.customers,
+    (id) => system.token(id),
+    system.stack.name,
+  );
   const client = new KeepAliveClient(system.url('order-service'), options.connections);
   const databases = system.databases();
   const pg = await PgCommitCounter.connect(Object.values(databases));
-  const kafka = await KafkaCounter.connect(system.stack.topicPrefix, [...SAGA_SERVICES, `gateway-${system.stack.name}`]);
+  const kafka = await KafkaCounter.connect(system.stack.topicPrefix, [
+    ...SAGA_SERVICES,
+    `gateway-${system.stack.name}`,
+  ]);
   const outbox = await OutboxBacklog.connect(
     Object.fromEntries(SAGA_SERVICES.map((app) => [app, system.databaseUrl(app)])),
   );
-  const monitor = new ResourceMonitor();
+  const orderDb = new Client({ connectionString: system.databaseUrl('order-service') });
+  await orderDb.connect();
+  const monitor = new ResourceMonitor({
+    kafka: Number(KAFKA_BROKERS[0].split(':')[1] ?? 9092),
+    postgres: Number(new URL(PG_ADMIN_URL).port || 5432),
+  });
   const ctx = {
-    client, sockets, skus, mix: options.mix, sequence: { next: 0 }, pg, kafka, outbox, monitor,
-    orderDatabaseUrl: system.databaseUrl('order-service'), drainSeconds: options.drainSeconds,
+    client,
+    sockets,
+    skus,
+    mix: options.mix,
+    sequence: { next: 0 },
+    pg,
+    kafka,
+    outbox,
+    monitor,
+    orderDb,
+    drainSeconds: options.drainSeconds,
   };
   const steps: StepResult[] = [];
+  let warmup: StepResult | undefined;
   try {
+    if (options.warmupSeconds > 0) {
+      logger.log(`warm-up: ${options.rates[0]} orders/s for ${options.warmupSeconds} s (not judged)`);
+      warmup = await runStep(ctx, options.rates[0], options.warmupSeconds);
+    }
     for (const rate of options.rates) {
       logger.log(`step: ${rate} orders/s for ${options.stepSeconds} s`);
       const step = await runStep(ctx, rate, options.stepSeconds);
@@ -83,15 +118,15 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
       if (!step.sustainable && !options.keepGoing) break;
     }
     const invariants = await checkInvariants(system, {
-      acceptedOrders: steps.reduce((n, s) => n + s.orders.accepted, 0),
+      acceptedOrders: [warmup, ...steps].reduce((n, s) => n + (s?.orders.accepted ?? 0), 0),
       seededStock: SEEDED_STOCK,
       skus,
     });
-    return { steps, invariants, peakRss: monitor.lifetimePeakRssMb() };
+    return { warmup, steps, invariants, peakRss: monitor.lifetimePeakRssMb() };
   } finally {
     sockets.close();
     client.close();
-    await Promise.all([pg.close(), kafka.close(), outbox.close()]);
+    await Promise.all([pg.close(), kafka.close(), outbox.close(), orderDb.end()]);
   }
 }
 
@@ -110,13 +145,17 @@ async function measureLimits(options: BenchOptions, steps: StepResult[]): Promis
     ratios: {
       atRate: best?.rate ?? 0,
       sagaP50OverKafkaFloorP50: ratio(best?.terminalLatencyMs.p50, kafka.latency.p50),
-      commitsOverPgCeiling: ratio((best?.rate ?? 0) * (best?.postgres.commitsPerOrder ?? 0), postgres.commitsPerSecond),
+      commitsOverPgCeiling: ratio(
+        (best?.rate ?? 0) * (best?.postgres.commitsPerOrder ?? 0),
+        postgres.commitsPerSecond,
+      ),
       ordersOverHttpCeiling: ratio(best?.rate, http.requestsPerSecond),
     },
   };
 }
 
-const ratio = (a: number | undefined, b: number) => (a === undefined || !b ? NaN : Math.round((a / b) * 100) / 100);
+const ratio = (a: number | undefined, b: number) =>
+  a === undefined || !b ? NaN : Math.round((a / b) * 100) / 100;
 
 function gitCommit(): string {
   try {

@@ -11,6 +11,8 @@ export interface BenchOptions {
   /** Offered order rates (orders/s), stepped in this order until one is not sustainable. */
   rates: number[];
   stepSeconds: number;
+  /** An unreported first step at the lowest rate: JIT, connection pools, consumer group joins. */
+  warmupSeconds: number;
   /** Customers, each with its own token and Socket.IO connection to the gateway. */
   customers: number;
   /** Keep-alive HTTP connections of the load generator (the client-side concurrency cap). */
@@ -32,6 +34,7 @@ export interface BenchOptions {
 const USAGE = `npm run bench -- [options]
   --rates 100,250,500,750,1000   offered orders/s per step (open loop)
   --step-seconds 20              duration of each step
+  --warmup-seconds 10            unjudged warm-up at the first rate before the steps (0: none)
   --customers 200                customers, each holding a Socket.IO connection
   --connections 64               keep-alive HTTP connections of the load generator
   --mix 90/5/5                   success / declined (tok_declined) / rejected (unknown SKU), percent
@@ -50,6 +53,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     options: {
       rates: { type: 'string', default: '100,250,500,750,1000' },
       'step-seconds': { type: 'string', default: '20' },
+      'warmup-seconds': { type: 'string', default: '10' },
       customers: { type: 'string', default: '200' },
       connections: { type: 'string', default: '64' },
       mix: { type: 'string', default: '90/5/5' },
@@ -70,6 +74,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   return {
     rates: values.rates.split(',').map((rate) => positive('--rates', rate)),
     stepSeconds: positive('--step-seconds', values['step-seconds']),
+    warmupSeconds: nonNegative('--warmup-seconds', values['warmup-seconds']),
     customers: positive('--customers', values.customers),
     connections: positive('--connections', values.connections),
     mix: parseMix(values.mix),
@@ -88,8 +93,13 @@ export class UsageError extends Error {}
 
 function positive(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name}: expected a positive number, got "${text}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new UsageError(`${name}: expected a positive number, got "${text}"`);
   return value;
+}
+
+function nonNegative(name: string, text: string): number {
+  return text === '0' ? 0 : positive(name, text);
 }
 
 function parseMix(text: string): OrderMix {

@@ -27,6 +27,7 @@ export interface BenchReport {
   machine: Record<string, unknown>;
   options: BenchOptions;
   settings: Record<string, unknown>;
+  warmup?: StepResult;
   steps: StepResult[];
   sustainableRate: number;
   invariants: Invariant[];
@@ -46,36 +47,80 @@ export function writeReport(report: BenchReport, dir: string): string[] {
 export function printReport(report: BenchReport): void {
   const out: string[] = [''];
   out.push(`orderflow benchmark — ${report.startedAt} — commit ${report.commit}`);
-  out.push(`machine: ${report.machine.cpus} CPUs (${report.machine.cpuModel}), ${report.machine.memoryGb} GB, Node ${report.machine.node}`);
+  out.push(
+    `machine: ${report.machine.cpus} CPUs (${report.machine.cpuModel}), ${report.machine.memoryGb} GB, Node ${report.machine.node}`,
+  );
   out.push('');
-  out.push(row(['rate/s', 'done/s', 'POST p50', 'p99', 'max', 'status p50', 'p95', 'p99', 'max', 'commits/o', 'msgs/o', 'ok']));
+  out.push(
+    row([
+      'rate/s',
+      'done/s',
+      'POST p50',
+      'p99',
+      'max',
+      'status p50',
+      'p95',
+      'p99',
+      'max',
+      'commits/o',
+      'msgs/o',
+      'ok',
+    ]),
+  );
   for (const s of report.steps) {
     out.push(
       row([
-        s.rate, s.orders.completedPerSecond, s.postLatencyMs.p50, s.postLatencyMs.p99, s.postLatencyMs.max,
-        s.terminalLatencyMs.p50, s.terminalLatencyMs.p95, s.terminalLatencyMs.p99, s.terminalLatencyMs.max,
-        s.postgres.commitsPerOrder, s.kafka.messagesPerOrder, s.sustainable ? 'yes' : 'NO',
+        s.rate,
+        s.orders.completedPerSecond,
+        s.postLatencyMs.p50,
+        s.postLatencyMs.p99,
+        s.postLatencyMs.max,
+        s.terminalLatencyMs.p50,
+        s.terminalLatencyMs.p95,
+        s.terminalLatencyMs.p99,
+        s.terminalLatencyMs.max,
+        s.postgres.commitsPerOrder,
+        s.kafka.messagesPerOrder,
+        s.sustainable ? 'yes' : 'NO',
       ]),
     );
     if (!s.sustainable) out.push(`        ${s.verdict.join('; ')}`);
   }
   out.push('');
-  out.push(`sustainable: ${report.sustainableRate} orders/s (latencies in ms; status = POST sent → terminal status on the socket)`);
+  out.push(
+    `sustainable: ${report.sustainableRate} orders/s (latencies in ms; status = POST sent → terminal status on the socket)`,
+  );
   const last = report.steps.filter((s) => s.sustainable).at(-1) ?? report.steps.at(-1);
   if (last) {
-    out.push(`per hop at ${last.rate}/s (order history, p50/p99 ms): ` +
-      Object.entries(last.hopLatencyMs).map(([hop, p]) => `${hop} ${p.p50}/${p.p99}`).join(', '));
-    out.push(`CPU ms per order and peak RSS MB at ${last.rate}/s: ` +
-      Object.entries(last.processes).map(([name, p]) => `${name} ${p.cpuMsPerOrder} ms ${p.peakRssMb} MB`).join(', '));
+    out.push(
+      `per hop at ${last.rate}/s (order history, p50/p99 ms): ` +
+        Object.entries(last.hopLatencyMs)
+          .map(([hop, p]) => `${hop} ${p.p50}/${p.p99}`)
+          .join(', '),
+    );
+    out.push(
+      `CPU ms per order and peak RSS MB at ${last.rate}/s: ` +
+        Object.entries(last.processes)
+          .map(([name, p]) => `${name} ${p.cpuMsPerOrder} ms ${p.peakRssMb} MB`)
+          .join(', '),
+    );
   }
-  out.push(`lifetime peak RSS MB: ${Object.entries(report.lifetimePeakRssMb).map(([n, mb]) => `${n} ${mb}`).join(', ')}`);
+  out.push(
+    `lifetime peak RSS MB: ${Object.entries(report.lifetimePeakRssMb)
+      .map(([n, mb]) => `${n} ${mb}`)
+      .join(', ')}`,
+  );
   if (report.limits) {
     const { postgres, kafka, http, ratios } = report.limits;
-    out.push(`limits: Postgres ${postgres.commitsPerSecond} commits/s (pgbench, ${postgres.clients} clients); ` +
-      `Kafka 5-hop floor p50 ${kafka.latency.p50} / p99 ${kafka.latency.p99} ms, ${kafka.throughput.messagesPerSecond} msgs/s; ` +
-      `HTTP no-op Nest ${http.requestsPerSecond} req/s`);
-    out.push(`ratios at ${ratios.atRate}/s: saga p50 ÷ Kafka floor p50 = ${ratios.sagaP50OverKafkaFloorP50}; ` +
-      `commits ÷ Postgres ceiling = ${ratios.commitsOverPgCeiling}; orders ÷ HTTP ceiling = ${ratios.ordersOverHttpCeiling}`);
+    out.push(
+      `limits: Postgres ${postgres.commitsPerSecond} commits/s (pgbench, ${postgres.clients} clients); ` +
+        `Kafka 5-hop floor p50 ${kafka.latency.p50} / p99 ${kafka.latency.p99} ms, ${kafka.throughput.messagesPerSecond} msgs/s; ` +
+        `HTTP no-op Nest ${http.requestsPerSecond} req/s`,
+    );
+    out.push(
+      `ratios at ${ratios.atRate}/s: saga p50 ÷ Kafka floor p50 = ${ratios.sagaP50OverKafkaFloorP50}; ` +
+        `commits ÷ Postgres ceiling = ${ratios.commitsOverPgCeiling}; orders ÷ HTTP ceiling = ${ratios.ordersOverHttpCeiling}`,
+    );
   }
   out.push('invariants:');
   for (const i of report.invariants) out.push(`  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name} — ${i.detail}`);

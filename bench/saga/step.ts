@@ -24,7 +24,12 @@ export interface StepResult {
   terminalLatencyByOutcomeMs: Record<string, Percentiles>;
   hopLatencyMs: HopLatency;
   backlog: { inFlightAtStepEnd: number; maxOutbox: number; maxConsumerLag: number; drainMs: number };
-  postgres: { commits: number; commitsPerOrder: number; commitsPerSecond: number; byDatabase: Record<string, number> };
+  postgres: {
+    commits: number;
+    commitsPerOrder: number;
+    commitsPerSecond: number;
+    byDatabase: Record<string, number>;
+  };
   kafka: { messages: number; messagesPerOrder: number; byTopic: Record<string, number> };
   processes: Record<string, ProcessUsage & { cpuMsPerOrder: number }>;
 }
@@ -39,7 +44,8 @@ export interface StepContext {
   kafka: KafkaCounter;
   outbox: OutboxBacklog;
   monitor: ResourceMonitor;
-  orderDatabaseUrl: string;
+  /** A connection to order-service's database: statuses and history, read after each step. */
+  orderDb: Client;
   drainSeconds: number;
 }
 
@@ -54,7 +60,9 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
   const arrivals = await runArrivals({ ...ctx, customers: ctx.sockets.customers, rate, seconds });
   const stepEnd = Math.max(stepStart + seconds * 1000, ...arrivals.map((a) => a.scheduledAt));
   const accepted = arrivals.filter((a) => a.orderId);
-  const inFlightAtStepEnd = accepted.filter((a) => !(ctx.sockets.terminal.get(a.orderId!)?.at! <= stepEnd)).length;
+  const inFlightAtStepEnd = accepted.filter(
+    (a) => (ctx.sockets.terminal.get(a.orderId!)?.at ?? Infinity) > stepEnd,
+  ).length;
 
   await waitForTerminal(ctx, accepted, stepEnd + ctx.drainSeconds * 1000);
   const samples = await backlogSampler.stop();
@@ -64,7 +72,9 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
   const usage = ctx.monitor.end();
 
   const outcomes = await classify(ctx, accepted);
-  const terminalTimes = accepted.map((a) => ctx.sockets.terminal.get(a.orderId!)?.at).filter((t) => t !== undefined);
+  const terminalTimes = accepted
+    .map((a) => ctx.sockets.terminal.get(a.orderId!)?.at)
+    .filter((t) => t !== undefined);
   const completedInStep = terminalTimes.filter((t) => t >= stepStart && t <= stepEnd).length;
   const lastTerminal = Math.max(stepEnd, ...terminalTimes);
   const orderCount = Math.max(1, accepted.length);
@@ -85,7 +95,10 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
     postLatencyMs: percentiles(arrivals.map((a) => a.answeredAt! - a.scheduledAt)),
     terminalLatencyMs: percentiles(outcomes.latencies.map((l) => l.ms)),
     terminalLatencyByOutcomeMs: byOutcome(outcomes.latencies),
-    hopLatencyMs: await hopLatency(ctx.orderDatabaseUrl, accepted.map((a) => a.orderId!)),
+    hopLatencyMs: await hopLatency(
+      ctx.orderDb,
+      accepted.map((a) => a.orderId!),
+    ),
     backlog: {
       inFlightAtStepEnd,
       maxOutbox: samples.maxOutbox,
@@ -104,7 +117,10 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
       byTopic: messages,
     },
     processes: Object.fromEntries(
-      Object.entries(usage).map(([name, u]) => [name, { ...u, cpuMsPerOrder: round((u.cpuSeconds * 1000) / orderCount, 2) }]),
+      Object.entries(usage).map(([name, u]) => [
+        name,
+        { ...u, cpuMsPerOrder: round((u.cpuSeconds * 1000) / orderCount, 2) },
+      ]),
     ),
   };
   result.verdict = judge(result);
@@ -120,11 +136,13 @@ function judge(step: StepResult): string[] {
   if (errors.wrongOutcome > 0) reasons.push(`${errors.wrongOutcome} orders ended in an unexpected status`);
   if (errors.notTerminal > 0) reasons.push(`${errors.notTerminal} orders not terminal after the drain time`);
   if (errors.missedPush > 0) reasons.push(`${errors.missedPush} terminal statuses never reached the socket`);
-  if (orders.offered < 0.98 * rate * step.seconds) reasons.push('the load generator fell behind its schedule');
+  if (orders.offered < 0.98 * rate * step.seconds)
+    reasons.push('the load generator fell behind its schedule');
   // Bounded backlog: at the end of the step no more than 2 s worth of arrivals is still in flight.
   if (backlog.inFlightAtStepEnd > Math.max(20, 2 * rate))
     reasons.push(`${backlog.inFlightAtStepEnd} orders in flight at the end of the step (backlog grew)`);
-  if (orders.completedPerSecond < 0.9 * rate) reasons.push(`completions ${orders.completedPerSecond}/s < 90% of arrivals`);
+  if (orders.completedPerSecond < 0.9 * rate)
+    reasons.push(`completions ${orders.completedPerSecond}/s < 90% of arrivals`);
   return reasons;
 }
 
@@ -158,34 +176,36 @@ async function classify(ctx: StepContext, accepted: Arrival[]) {
     }
   }
   if (unseen.length > 0) {
-    const statuses = await statusesOf(ctx.orderDatabaseUrl, unseen.map((a) => a.orderId!));
+    const statuses = await statusesOf(
+      ctx.orderDb,
+      unseen.map((a) => a.orderId!),
+    );
     for (const arrival of unseen) {
       const status = statuses.get(arrival.orderId!);
       if (status && TERMINAL.has(status)) errors.missedPush += 1;
       else errors.notTerminal += 1;
-      if (errors.samples.length < 10) errors.samples.push(`${arrival.orderId} (${arrival.kind}) is ${status ?? 'missing'}, no terminal push`);
+      if (errors.samples.length < 10)
+        errors.samples.push(
+          `${arrival.orderId} (${arrival.kind}) is ${status ?? 'missing'}, no terminal push`,
+        );
     }
   }
   return { latencies, errors };
 }
 
-async function statusesOf(orderDatabaseUrl: string, orderIds: string[]): Promise<Map<string, string>> {
-  const client = new Client({ connectionString: orderDatabaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ id: string; status: string }>(
-      'select id, status from orders where id = any($1::uuid[])',
-      [orderIds],
-    );
-    return new Map(rows.map((row) => [row.id, row.status]));
-  } finally {
-    await client.end();
-  }
+async function statusesOf(orderDb: Client, orderIds: string[]): Promise<Map<string, string>> {
+  const { rows } = await orderDb.query<{ id: string; status: string }>(
+    'select id, status from orders where id = any($1::uuid[])',
+    [orderIds],
+  );
+  return new Map(rows.map((row) => [row.id, row.status]));
 }
 
 function byOutcome(latencies: OutcomeLatency[]): Record<string, Percentiles> {
   const kinds = [...new Set(latencies.map((l) => l.kind))];
-  return Object.fromEntries(kinds.map((kind) => [kind, percentiles(latencies.filter((l) => l.kind === kind).map((l) => l.ms))]));
+  return Object.fromEntries(
+    kinds.map((kind) => [kind, percentiles(latencies.filter((l) => l.kind === kind).map((l) => l.ms))]),
+  );
 }
 
 /** Samples outbox backlog and consumer lag once a second while the step runs. */

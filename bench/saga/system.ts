@@ -45,7 +45,11 @@ export class BenchSystem {
         ORDER_URL: stack.url('order-service'),
       },
     });
-    const gateway = supervisor.start({ name: 'gateway', instance: `gateway-${stack.name}`, port: await freePort() });
+    const gateway = supervisor.start({
+      name: 'gateway',
+      instance: `gateway-${stack.name}`,
+      port: await freePort(),
+    });
     const system = new BenchSystem(stack, supervisor, gateway, gatewayDb);
     try {
       await supervisor.waitReady(gateway, 120_000);

@@ -9,6 +9,9 @@ export interface ProcessSample {
   rssMb: number;
   /** VmHWM: the peak RSS since the process started. */
   peakRssMb: number;
+  /** RssAnon: private memory, not counting shared memory mapped by several processes. */
+  anonMb: number;
+  shmemMb: number;
 }
 
 /** CPU time and memory of one process from /proc, or undefined once it has exited. */
@@ -19,7 +22,13 @@ export function sampleProcess(pid: number): ProcessSample | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return { cpuSeconds, rssMb: kb(status, 'VmRSS') / 1024, peakRssMb: kb(status, 'VmHWM') / 1024 };
+    return {
+      cpuSeconds,
+      rssMb: kb(status, 'VmRSS') / 1024,
+      peakRssMb: kb(status, 'VmHWM') / 1024,
+      anonMb: kb(status, 'RssAnon') / 1024,
+      shmemMb: kb(status, 'RssShmem') / 1024,
+    };
   } catch {
     return undefined; // the process has exited between listing and reading: it has no sample
   }
@@ -49,14 +58,24 @@ export function childAppPids(): Map<string, number> {
   return pids;
 }
 
-/** Pids whose command line matches `pattern` (like `pgrep -f`). */
-export function pgrep(pattern: RegExp): number[] {
-  const pids: number[] = [];
+/**
+ * The process listening on a local TCP port (e.g. the Kafka broker of KAFKA_BROKERS: a chaos or
+ * second broker on the same machine is someone else's), from `ss`.
+ */
+export function listenerPid(port: number): number | undefined {
+  const out = execFileSync('ss', ['-Htlnp', `sport = :${port}`]).toString();
+  const match = /pid=(\d+)/.exec(out);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** A process and its children (e.g. the postmaster and its backends and auxiliary processes). */
+export function withChildren(pid: number): number[] {
+  const pids = [pid];
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (pattern.test(cmdline)) pids.push(Number(entry));
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) pids.push(Number(entry));
     } catch {
       // exited while listing
     }

@@ -1,4 +1,4 @@
-import { childAppPids, pgrep, sampleProcess } from './process-stats';
+import { childAppPids, listenerPid, sampleProcess, withChildren } from './process-stats';
 
 export interface ProcessUsage {
   cpuSeconds: number;
@@ -11,8 +11,8 @@ type Group = () => number[];
 
 /**
  * CPU seconds and peak RSS per process group over a window: each app, Kafka (its JVM), Postgres
- * (every backend and auxiliary process: the server is shared, so others' work counts too), and the
- * load generator itself. RSS is sampled every `intervalMs`.
+ * (the postmaster and all its children: the server is shared, so others' work counts too), and
+ * the load generator itself. Postgres RSS counts private memory per process plus shared memory once. RSS is sampled every `intervalMs`.
  */
 export class ResourceMonitor {
   private readonly groups = new Map<string, Group>();
@@ -20,10 +20,12 @@ export class ResourceMonitor {
   private peak = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor() {
+  constructor(ports: { kafka: number; postgres: number }) {
     for (const [app, pid] of childAppPids()) this.groups.set(app, () => [pid]);
-    this.groups.set('kafka', () => pgrep(/kafka\.Kafka/));
-    this.groups.set('postgres', () => pgrep(/^postgres|\/postgres /));
+    const kafka = listenerPid(ports.kafka);
+    if (kafka) this.groups.set('kafka', () => [kafka]);
+    const postmaster = listenerPid(ports.postgres);
+    if (postmaster) this.groups.set('postgres', () => withChildren(postmaster));
     this.groups.set('load-generator', () => [process.pid]);
   }
 
@@ -65,7 +67,12 @@ export class ResourceMonitor {
 
   private sampleRss() {
     for (const [name, pids] of this.groups) {
-      const rss = pids().reduce((sum, pid) => sum + (sampleProcess(pid)?.rssMb ?? 0), 0);
+      const samples = pids().flatMap((pid) => sampleProcess(pid) ?? []);
+      // Several processes (Postgres) map one shared memory segment: count it once.
+      const rss =
+        samples.length === 1
+          ? samples[0].rssMb
+          : samples.reduce((sum, s) => sum + s.anonMb, 0) + Math.max(0, ...samples.map((s) => s.shmemMb));
       this.peak.set(name, Math.max(this.peak.get(name) ?? 0, rss));
     }
   }

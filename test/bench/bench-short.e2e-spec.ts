@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@orderflow/testing';
+import type { BenchReport } from '../../bench/saga/report';
+
+// The short form of `npm run bench`: one low-rate step of a few seconds, no limit measurements.
+// It keeps the script working end to end and checks the run's invariants, not its speed.
+describe('npm run bench (short form)', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'bench-short-'));
+  let exitCode: number | null;
+  let output = '';
+  let report: BenchReport;
+
+  beforeAll(async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        'tools/bench.mjs',
+        '--no-build',
+        '--rates',
+        '20',
+        '--step-seconds',
+        '5',
+        '--warmup-seconds',
+        '0',
+        '--customers',
+        '20',
+        '--skus',
+        '1000',
+        '--drain-seconds',
+        '45',
+        '--limits',
+        'none',
+        '--out',
+        outDir,
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    exitCode = await new Promise((resolve) => child.once('exit', resolve));
+    const json = readdirSync(outDir).find((file) => file.endsWith('.json'));
+    if (!json) throw new Error(`the benchmark wrote no report (exit ${exitCode}):\n${output.slice(-4000)}`);
+    report = JSON.parse(readFileSync(join(outDir, json), 'utf8')) as BenchReport;
+  }, 170_000);
+
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('completes its step and writes the JSON report and the SVG chart', () => {
+    expect(exitCode).toBe(0);
+    expect(readdirSync(outDir).filter((file) => file.endsWith('.svg'))).toHaveLength(1);
+    expect(report.steps).toHaveLength(1);
+    const [step] = report.steps;
+    expect(step.rate).toBe(20);
+    expect(step.orders.offered).toBe(100);
+    expect(step.orders.accepted).toBe(100);
+    expect(step.terminalLatencyMs.count).toBe(100);
+    expect(Object.keys(step.hopLatencyMs)).toEqual(expect.arrayContaining(['PENDING→INVENTORY_RESERVED']));
+    expect(step.postgres.commitsPerOrder).toBeGreaterThan(0);
+    expect(step.kafka.messagesPerOrder).toBeGreaterThan(0);
+    expect(Object.keys(step.processes)).toEqual(
+      expect.arrayContaining(['order-service', 'gateway', 'kafka', 'postgres']),
+    );
+  });
+
+  it('every order ended as its kind should, with its terminal status pushed on the socket', () => {
+    expect(report.steps[0].errors).toEqual({
+      http: 0,
+      wrongOutcome: 0,
+      notTerminal: 0,
+      missedPush: 0,
+      samples: [],
+    });
+  });
+
+  it('holds the saga invariants', () => {
+    expect(report.invariants.length).toBeGreaterThanOrEqual(5);
+    expect(report.invariants.filter((i) => !i.ok)).toEqual([]);
+  });
+});
