@@ -4,8 +4,11 @@
  *
  *   node --import ./libs/messaging/test/ts-register.mjs bench/messaging/messaging.bench.ts
  *
- * Env: BENCH_EVENTS (throughput run, default 20000), BENCH_RATE (latency run, events/s; default
- * half the measured throughput, at most 2500), BENCH_SECONDS (latency run, default 10).
+ * Runs: throughput with one event per transaction (16 writers), throughput with 20 events per
+ * transaction (the relay/Kafka/consumer capacity when commits are not the limit), latency at a
+ * fixed rate, latency at 100 events/s (the NOTIFY path).
+ * Env: BENCH_EVENTS (each throughput run, default 20000), BENCH_RATE (latency run, events/s;
+ * default half the one-event-per-commit throughput, at most 2500), BENCH_SECONDS (default 10).
  * Writes bench/messaging/results/latest.json.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -57,7 +60,11 @@ async function main() {
 
     const throughput = await throughputRun(dataSource, writer, probe);
     log(
-      `throughput: ${throughput.eventsPerSecond} events/s end to end (${throughput.commitsPerSecond} commits/s)`,
+      `one event per commit: ${throughput.eventsPerSecond} events/s end to end (${throughput.committedEventsPerSecond} committed/s)`,
+    );
+    const batched = await throughputRun(dataSource, writer, probe, 20);
+    log(
+      `20 events per commit: ${batched.eventsPerSecond} events/s end to end (${batched.committedEventsPerSecond} committed/s)`,
     );
     const rate = Number(
       process.env.BENCH_RATE ?? Math.min(2_500, Math.floor(throughput.eventsPerSecond / 2)),
@@ -81,6 +88,7 @@ async function main() {
         note: 'Kafka, Postgres and the bench share this machine',
       },
       throughput,
+      throughputTwentyEventsPerCommit: batched,
       latency: { ...latency, ratePerSecond: rate, seconds: SECONDS },
       latencyLightLoad: { ...light, ratePerSecond: 100, seconds: SECONDS },
       loadAverageDuringRun: load,
@@ -130,6 +138,18 @@ async function startConsumer(
   return child;
 }
 
+async function commitMany(dataSource: DataSource, writer: OutboxWriter, keys: string[], probe: Probe) {
+  const eventIds = await dataSource.transaction((manager) =>
+    writer.record(
+      manager,
+      keys.map((orderId) => ({ type: 'OrderCreated' as const, payload: fixtureEvent(orderId, 1) })),
+    ),
+  );
+  const at = now();
+  for (const eventId of eventIds) probe.committedAt.set(eventId, at);
+  return eventIds;
+}
+
 async function commitOne(dataSource: DataSource, writer: OutboxWriter, orderId: string, probe: Probe) {
   const [eventId] = await dataSource.transaction((manager) =>
     writer.record(manager, { type: 'OrderCreated', payload: fixtureEvent(orderId, 1) }),
@@ -145,15 +165,23 @@ async function warmUp(dataSource: DataSource, writer: OutboxWriter, probe: Probe
   await waitFor('warm-up events', () => ids.every((id) => probe.consumedAt.has(id)), { timeoutMs: 60_000 });
 }
 
-async function throughputRun(dataSource: DataSource, writer: OutboxWriter, probe: Probe) {
+/** `eventsPerCommit` > 1: each transaction records that many events (a batch-producing service). */
+async function throughputRun(
+  dataSource: DataSource,
+  writer: OutboxWriter,
+  probe: Probe,
+  eventsPerCommit = 1,
+) {
   const ids: string[] = [];
   const started = now();
   let next = 0;
   await Promise.all(
     Array.from({ length: WRITERS }, async () => {
       while (next < EVENTS) {
-        const i = next++;
-        ids.push(await commitOne(dataSource, writer, orderIds[i % KEYS], probe));
+        const first = next;
+        next += eventsPerCommit;
+        const keys = Array.from({ length: eventsPerCommit }, (_, k) => orderIds[(first + k) % KEYS]);
+        ids.push(...(await commitMany(dataSource, writer, keys, probe)));
       }
     }),
   );
@@ -164,9 +192,10 @@ async function throughputRun(dataSource: DataSource, writer: OutboxWriter, probe
   });
   const consumed = Math.max(...ids.map((id) => probe.consumedAt.get(id)!));
   return {
-    events: EVENTS,
-    eventsPerSecond: Math.round((EVENTS * 1_000) / (consumed - started)),
-    commitsPerSecond: Math.round((EVENTS * 1_000) / (committed - started)),
+    events: ids.length,
+    eventsPerCommit,
+    eventsPerSecond: Math.round((ids.length * 1_000) / (consumed - started)),
+    committedEventsPerSecond: Math.round((ids.length * 1_000) / (committed - started)),
     seconds: Number(((consumed - started) / 1_000).toFixed(2)),
   };
 }
