@@ -167,4 +167,32 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     );
     expect(Number(unpublished.count)).toBe(0);
   });
+
+  it('deletes published rows and old dedupe records once past their retention', async () => {
+    await bed.query(
+      `insert into messaging_inbox (consumer_group, event_id, event_type, processed_at)
+       values ('g', $1, 'OrderCreated', now() - interval '2 hours'), ('g', $2, 'OrderCreated', now())`,
+      [randomUUID(), randomUUID()],
+    );
+    const relay = new OutboxRelay({
+      connectionString: bed.databaseUrl,
+      kafka: bed.kafka,
+      retentionMs: 0,
+      inboxRetentionMs: 3_600_000,
+      cleanupIntervalMs: 0,
+      pollIntervalMs: 50,
+    });
+    relays.push(relay);
+    await relay.start();
+    const [eventId] = await record(randomUUID(), 1);
+    await waitFor('published rows to be deleted', async () => {
+      const rows = await bed.query('select 1 from messaging_outbox');
+      return rows.length === 0;
+    });
+    await bed.readTopic(bed.ordersTopic, (all) => eventIds(all).includes(eventId));
+    const inbox = await bed.query<{ fresh: boolean }>(
+      `select processed_at > now() - interval '1 hour' as fresh from messaging_inbox`,
+    );
+    expect(inbox).toEqual([{ fresh: true }]);
+  });
 });

@@ -93,7 +93,24 @@ export class MessagingRelayWakeup1764050000002 implements MigrationInterface {
   }
 }
 
-export const MESSAGING_MIGRATIONS = [MessagingSchema1764050000000, MessagingRelayWakeup1764050000002];
+/** Lets the active relay delete dedupe records past their retention (see OutboxRelayOptions). */
+export class MessagingInboxRetention1764050000003 implements MigrationInterface {
+  name = 'MessagingInboxRetention1764050000003';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('create index messaging_inbox_processed_at on messaging_inbox (processed_at)');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('drop index messaging_inbox_processed_at');
+  }
+}
+
+export const MESSAGING_MIGRATIONS = [
+  MessagingSchema1764050000000,
+  MessagingRelayWakeup1764050000002,
+  MessagingInboxRetention1764050000003,
+];
 
 /** Channel the outbox trigger notifies on commit. */
 export const OUTBOX_CHANNEL = 'messaging_outbox';

@@ -20,6 +20,11 @@ export interface OutboxRelayOptions {
   standbyRetryMs?: number;
   /** Published rows are deleted after this long. */
   retentionMs?: number;
+  /**
+   * Dedupe records (messaging_inbox) are deleted after this long. Must exceed the retention of the
+   * topics consumed, or a very late redelivery would be applied again.
+   */
+  inboxRetentionMs?: number;
   cleanupIntervalMs?: number;
   /** Runs before the first publish (e.g. creating the topics); a failure is retried like any other. */
   prepare?: () => Promise<void>;
@@ -69,6 +74,7 @@ export class OutboxRelay {
       busyPollMs: 5,
       standbyRetryMs: 1_000,
       retentionMs: 24 * 3_600_000,
+      inboxRetentionMs: 14 * 24 * 3_600_000,
       cleanupIntervalMs: 60_000,
       ...options,
     };
@@ -218,11 +224,18 @@ export class OutboxRelay {
   private async cleanupIfDue(): Promise<void> {
     if (Date.now() - this.lastCleanup < this.options.cleanupIntervalMs) return;
     this.lastCleanup = Date.now();
-    const result = await this.requireClient().query(
-      `delete from messaging_outbox where published_at < now() - make_interval(secs => $1::double precision / 1000)`,
-      [this.options.retentionMs],
-    );
-    if (result.rowCount) this.logger.log(`deleted ${result.rowCount} published outbox rows past retention`);
+    const client = this.requireClient();
+    const older = (column: string) =>
+      `${column} < now() - make_interval(secs => $1::double precision / 1000)`;
+    const outbox = await client.query(`delete from messaging_outbox where ${older('published_at')}`, [
+      this.options.retentionMs,
+    ]);
+    const inbox = await client.query(`delete from messaging_inbox where ${older('processed_at')}`, [
+      this.options.inboxRetentionMs,
+    ]);
+    if (outbox.rowCount || inbox.rowCount) {
+      this.logger.log(`retention: deleted ${outbox.rowCount} outbox and ${inbox.rowCount} inbox rows`);
+    }
   }
 
   private requireClient(): Client {
