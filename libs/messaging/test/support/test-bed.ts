@@ -21,6 +21,7 @@ export class MessagingTestBed {
   readonly ordersTopic = `${this.topicPrefix}orders.events`;
   readonly dlqTopic = `dlq.${this.group}`;
   private readonly processes: FixtureProcess[] = [];
+  private readonly readerGroups: string[] = [];
   private db!: Awaited<ReturnType<typeof createTestDatabase>>;
   private client!: Client;
 
@@ -35,6 +36,21 @@ export class MessagingTestBed {
     await Promise.all(this.processes.map((p) => p.stop()));
     await this.client?.end();
     await this.db?.drop();
+    await this.deleteKafkaResources();
+  }
+
+  /** Topics and groups are unique to the run: leave the shared broker as it was. */
+  private async deleteKafkaResources(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const topics = [this.ordersTopic, this.dlqTopic].filter((topic) => existing.has(topic));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+      await admin.deleteGroups([this.group, ...this.readerGroups]).catch(() => undefined); // some never existed
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   get databaseUrl(): string {
@@ -99,7 +115,9 @@ export class MessagingTestBed {
     timeoutMs = 30_000,
   ): Promise<KafkaMessage[]> {
     const messages: KafkaMessage[] = [];
-    const consumer = this.kafka.consumer({ groupId: uniqueName('reader') });
+    const groupId = uniqueName('reader');
+    this.readerGroups.push(groupId);
+    const consumer = this.kafka.consumer({ groupId });
     await consumer.connect();
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
