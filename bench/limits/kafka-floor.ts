@@ -18,7 +18,7 @@ export interface KafkaFloor {
  */
 export async function measureKafkaFloor(options: { seconds: number; rate: number }): Promise<KafkaFloor> {
   const run = uniqueName('bench-floor');
-  const kafka = new Kafka({ clientId: run, brokers: KAFKA_BROKERS, logLevel: logLevel.ERROR });
+  const kafka = new Kafka({ clientId: run, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   const topics = Array.from({ length: HOPS }, (_, i) => `${run}.hop-${i}`);
   await ensureTopics(kafka, topics);
   const received = new Map<string, number>();

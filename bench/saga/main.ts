@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { measureHttpCeiling } from '../limits/http-ceiling';
@@ -21,7 +22,7 @@ import { KAFKA_BROKERS, PG_ADMIN_URL } from '@orderflow/testing';
 import { BenchOptions, parseOptions, UsageError } from './options';
 import { BenchReport, Limits, printReport, writeReport } from './report';
 import { runStep, StepResult } from './step';
-import { BenchSystem, SAGA_SERVICES } from './system';
+import { BenchSystem, gatewayGroup, SAGA_SERVICES } from './system';
 
 const logger = new Logger('bench');
 
@@ -29,7 +30,15 @@ async function main() {
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date();
   logger.log(`starting the system (built apps, NODE_ENV=production, LOG_LEVEL=${options.logLevel})`);
-  const system = await BenchSystem.start(options.logLevel);
+  const system = await BenchSystem.start(options.logLevel, {
+    apps: options.cpuProf,
+    dir: join(options.outDir, 'profiles'),
+  });
+  const interrupted = () => {
+    logger.warn('interrupted: stopping the apps and dropping the run databases');
+    void system.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   let report: BenchReport;
   try {
     const { warmup, steps, invariants, peakRss } = await runSaga(system, options);
@@ -75,12 +84,12 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
   const databases = system.databases();
   const pg = await PgCommitCounter.connect(Object.values(databases));
   const kafka = await KafkaCounter.connect(system.stack.topicPrefix, [
-    ...SAGA_SERVICES,
-    `gateway-${system.stack.name}`,
+    // order-service names its group after the run's prefix, the other services do not.
+    ...SAGA_SERVICES.flatMap((app) => [app, `${system.stack.topicPrefix}${app}`]),
+    gatewayGroup(system.stack.name),
   ]);
-  const outbox = await OutboxBacklog.connect(
-    Object.fromEntries(SAGA_SERVICES.map((app) => [app, system.databaseUrl(app)])),
-  );
+  const serviceDatabaseUrls = Object.fromEntries(SAGA_SERVICES.map((app) => [app, system.databaseUrl(app)]));
+  const outbox = await OutboxBacklog.connect(serviceDatabaseUrls);
   const orderDb = new Client({ connectionString: system.databaseUrl('order-service') });
   await orderDb.connect();
   const monitor = new ResourceMonitor({
@@ -98,6 +107,7 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
     outbox,
     monitor,
     orderDb,
+    serviceDatabaseUrls,
     drainSeconds: options.drainSeconds,
   };
   const steps: StepResult[] = [];

@@ -29,6 +29,8 @@ export interface BenchOptions {
   keepGoing: boolean;
   outDir: string;
   logLevel: string;
+  /** Apps to run with `--cpu-prof` (profiles in <out>/profiles, written when they stop). */
+  cpuProf: string[];
 }
 
 const USAGE = `npm run bench -- [options]
@@ -45,7 +47,8 @@ const USAGE = `npm run bench -- [options]
   --pg-clients 32                pgbench clients
   --keep-going                   do not stop at the first unsustainable step
   --out bench/results            where the JSON and SVG go
-  --log-level warn               LOG_LEVEL of the apps`;
+  --log-level warn               LOG_LEVEL of the apps
+  --cpu-prof order-service,...   run these apps with node --cpu-prof (profiles in <out>/profiles)`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -65,6 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'keep-going': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       'log-level': { type: 'string', default: 'warn' },
+      'cpu-prof': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,6 +90,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     keepGoing: values['keep-going'],
     outDir: values.out,
     logLevel: values['log-level'],
+    cpuProf: values['cpu-prof'].split(',').filter(Boolean),
   };
 }
 

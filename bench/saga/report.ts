@@ -85,6 +85,10 @@ export function printReport(report: BenchReport): void {
       ]),
     );
     if (!s.sustainable) out.push(`        ${s.verdict.join('; ')}`);
+    if (s.maxConsumerGroupMembers > 1)
+      out.push(
+        `        warning: consumer groups shared with another running stack (${s.maxConsumerGroupMembers} members)`,
+      );
   }
   out.push('');
   out.push(
@@ -96,6 +100,12 @@ export function printReport(report: BenchReport): void {
       `per hop at ${last.rate}/s (order history, p50/p99 ms): ` +
         Object.entries(last.hopLatencyMs)
           .map(([hop, p]) => `${hop} ${p.p50}/${p.p99}`)
+          .join(', '),
+    );
+    out.push(
+      `stages at ${last.rate}/s (p50/p99 ms): ` +
+        Object.entries(last.stageLatencyMs)
+          .map(([stage, p]) => `${stage} ${p.p50}/${p.p99}`)
           .join(', '),
     );
     out.push(

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { CustomerSockets, TERMINAL } from './customers';
 import { hopLatency, HopLatency } from './hops';
+import { stageLatency, StageLatency } from './stages';
 import { KeepAliveClient } from './http-client';
 import { Arrival, EXPECTED_TERMINAL, runArrivals } from './load-generator';
 import { KafkaCounter } from './metrics/kafka-stats';
@@ -23,7 +24,10 @@ export interface StepResult {
   terminalLatencyMs: Percentiles;
   terminalLatencyByOutcomeMs: Record<string, Percentiles>;
   hopLatencyMs: HopLatency;
+  stageLatencyMs: StageLatency;
   backlog: { inFlightAtStepEnd: number; maxOutbox: number; maxConsumerLag: number; drainMs: number };
+  /** Most members seen in one of the run's consumer groups (1 = not shared with another stack). */
+  maxConsumerGroupMembers: number;
   postgres: {
     commits: number;
     commitsPerOrder: number;
@@ -46,6 +50,7 @@ export interface StepContext {
   monitor: ResourceMonitor;
   /** A connection to order-service's database: statuses and history, read after each step. */
   orderDb: Client;
+  serviceDatabaseUrls: Record<string, string>;
   drainSeconds: number;
 }
 
@@ -95,6 +100,10 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
     postLatencyMs: percentiles(arrivals.map((a) => a.answeredAt! - a.scheduledAt)),
     terminalLatencyMs: percentiles(outcomes.latencies.map((l) => l.ms)),
     terminalLatencyByOutcomeMs: byOutcome(outcomes.latencies),
+    stageLatencyMs: await stageLatency(
+      ctx.serviceDatabaseUrls,
+      accepted.map((a) => a.orderId!),
+    ),
     hopLatencyMs: await hopLatency(
       ctx.orderDb,
       accepted.map((a) => a.orderId!),
@@ -105,6 +114,7 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
       maxConsumerLag: samples.maxLag,
       drainMs: Math.round(lastTerminal - stepEnd),
     },
+    maxConsumerGroupMembers: samples.maxGroupMembers,
     postgres: {
       commits: commitCount,
       commitsPerOrder: round(commitCount / orderCount, 2),
@@ -212,11 +222,17 @@ function byOutcome(latencies: OutcomeLatency[]): Record<string, Percentiles> {
 function sampleBacklog(ctx: StepContext) {
   let maxOutbox = 0;
   let maxLag = 0;
+  let maxGroupMembers = 0;
   let ownQueries = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
-      const [outbox, lag] = await Promise.all([ctx.outbox.read(), ctx.kafka.lag()]);
+      const [outbox, lag, members] = await Promise.all([
+        ctx.outbox.read(),
+        ctx.kafka.lag(),
+        ctx.kafka.groupMembers(),
+      ]);
+      maxGroupMembers = Math.max(maxGroupMembers, ...Object.values(members));
       ownQueries += Object.keys(outbox).length;
       maxOutbox = Math.max(maxOutbox, sum(outbox));
       maxLag = Math.max(maxLag, sum(lag));
@@ -228,7 +244,7 @@ function sampleBacklog(ctx: StepContext) {
       running = false;
       await loop;
       // Our own sampling queries are transactions in the run's databases too: not the saga's.
-      return { maxOutbox, maxLag, ownQueriesByDatabase: ownQueries };
+      return { maxOutbox, maxLag, maxGroupMembers, ownQueriesByDatabase: ownQueries };
     },
   };
 }

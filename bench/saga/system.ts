@@ -1,6 +1,10 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
+import { deadLetterTopic } from '@orderflow/contracts';
+import { ensureTopics } from '@orderflow/messaging';
 import {
   AppSupervisor,
+  KAFKA_BROKERS,
   createTestDatabase,
   ManagedApp,
   REPO_ROOT,
@@ -26,10 +30,22 @@ export class BenchSystem {
     private readonly gatewayDb: { name: string; url: string; drop: () => Promise<void> },
   ) {}
 
-  static async start(logLevel: string): Promise<BenchSystem> {
+  static async start(logLevel: string, profile: { apps: string[]; dir: string }): Promise<BenchSystem> {
     const production = { NODE_ENV: 'production', LOG_LEVEL: logLevel };
-    const stack = await SagaStack.start({ apps: [...SAGA_SERVICES], env: production });
+    const profiled = { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(profile.dir)}` };
+    const stack = await SagaStack.start({
+      apps: [...SAGA_SERVICES],
+      env: production,
+      appEnv: Object.fromEntries(
+        profile.apps.filter((app) => app !== 'gateway').map((app) => [app, profiled]),
+      ),
+    });
     const gatewayDb = await createTestDatabase('bench_gateway');
+    const group = gatewayGroup(stack.name);
+    // Created here, once: a consumer creating its fresh dead-letter topic itself can crash in
+    // kafkajs (UNKNOWN_TOPIC_OR_PARTITION while waiting for leaders).
+    const kafka = new Kafka({ clientId: 'bench', brokers: KAFKA_BROKERS, logLevel: kafkaLogLevel.NOTHING });
+    await ensureTopics(kafka, [deadLetterTopic(group)]);
     // The gateway needs the services' URLs, known only once the stack is up; its consumer group
     // is per run so that it reads this run's statuses only.
     const supervisor = new AppSupervisor({
@@ -40,7 +56,8 @@ export class BenchSystem {
         JWT_SECRET: TEST_JWT_SECRET,
         DATABASE_URL: gatewayDb.url,
         MESSAGING_TOPIC_PREFIX: stack.topicPrefix,
-        GATEWAY_CONSUMER_GROUP: `gateway-${stack.name}`,
+        GATEWAY_CONSUMER_GROUP: group,
+        ...(profile.apps.includes('gateway') ? profiled : {}),
         INVENTORY_URL: stack.url('inventory-service'),
         ORDER_URL: stack.url('order-service'),
       },
@@ -85,6 +102,24 @@ export class BenchSystem {
     await this.gatewaySupervisor.stopAll();
     await this.gatewayDb.drop();
     await this.stack.close();
+    await deleteTopic(deadLetterTopic(gatewayGroup(this.stack.name)));
+  }
+}
+
+/** The gateway's consumer group: per run, so that it reads this run's statuses only. */
+export const gatewayGroup = (runName: string) => `gateway-${runName}`;
+
+async function deleteTopic(topic: string): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'bench',
+    brokers: KAFKA_BROKERS,
+    logLevel: kafkaLogLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [topic] });
+  } finally {
+    await admin.disconnect();
   }
 }
 

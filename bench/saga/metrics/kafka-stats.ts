@@ -49,6 +49,19 @@ export class KafkaCounter {
     return lag;
   }
 
+  /**
+   * Members of each consumer group. The services' groups are named after the service, not the run,
+   * so another stack running at the same time joins the same groups: more members than this run's
+   * one instance means shared groups (rebalances, and partitions assigned to members that do not
+   * subscribe to them), and the step's latencies are not this system's alone.
+   */
+  async groupMembers(): Promise<Record<string, number>> {
+    const { groups } = await this.admin.describeGroups(this.groups);
+    return Object.fromEntries(
+      groups.filter((group) => group.state !== 'Dead').map((group) => [group.groupId, group.members.length]),
+    );
+  }
+
   async close(): Promise<void> {
     await this.admin.disconnect();
   }
