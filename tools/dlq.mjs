@@ -47,6 +47,10 @@ const kafka = new Kafka({
 async function readAll() {
   const admin = kafka.admin();
   await admin.connect();
+  if (!(await admin.listTopics()).includes(topic)) {
+    await admin.disconnect();
+    return [];
+  }
   const ends = await admin.fetchTopicOffsets(topic);
   const pending = new Map(
     ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
@@ -151,7 +155,7 @@ async function replay(letters) {
 const letters = await readAll();
 if (command === 'list') {
   if (values.json) console.log(JSON.stringify(letters.map(summary), null, 2));
-  else if (letters.length === 0) console.log(`${topic} is empty`);
+  else if (letters.length === 0) console.log(`${topic}: no dead letters`);
   else {
     for (const l of letters) {
       console.log(

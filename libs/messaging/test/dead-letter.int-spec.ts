@@ -81,6 +81,17 @@ describe('dead letters (fixture service process, real Postgres and Kafka)', () =
     const listed = await dlqTool('list', '--group', bed.group, '--json');
     expect(JSON.parse(listed.stdout).map((l: { eventId: string }) => l.eventId)).toContain(poisonEventId);
 
+    const shown = JSON.parse(
+      (await dlqTool('show', '--group', bed.group, '--event-id', poisonEventId)).stdout,
+    );
+    expect(shown).toMatchObject({
+      eventId: poisonEventId,
+      reason: 'exhausted',
+      attempts: 3,
+      headers: { 'dlq-original-topic': bed.ordersTopic },
+      payload: { orderId: poisoned },
+    });
+
     await service.post('/fixture/switch', { name: 'poison-fixed' });
     const replayed = await dlqTool('replay', '--group', bed.group, '--event-id', poisonEventId, '--json');
     expect(JSON.parse(replayed.stdout)).toEqual([
