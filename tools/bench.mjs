@@ -5,6 +5,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  console.error(
+    `node ${process.version}: the benchmark needs Node 24 (the apps run on the same node binary)`,
+  );
+  process.exit(2);
+}
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const build = !args.includes('--no-build');
