@@ -15,7 +15,9 @@ export function latencyChart(report: BenchReport): string {
   const rates = steps.map((s) => s.rate);
   const values = steps.flatMap((s) => SERIES.map(({ key }) => s.terminalLatencyMs[key]));
   const [minRate, maxRate] = [Math.min(0, ...rates), Math.max(1, ...rates)];
-  const [minMs, maxMs] = [Math.max(1, Math.min(...values, 10)), Math.max(100, ...values)];
+  const floor = report.limits?.kafka.latency.p50;
+  const minMs = Math.max(1, Math.min(...values, floor ?? 10, 10) / 1.5);
+  const maxMs = Math.max(100, ...values) * 1.2;
   const x = (rate: number) =>
     PAD.left + ((rate - minRate) / (maxRate - minRate || 1)) * (WIDTH - PAD.left - PAD.right);
   const y = (ms: number) =>
@@ -59,7 +61,6 @@ export function latencyChart(report: BenchReport): string {
       `<text x="${WIDTH - PAD.right + 12}" y="${PAD.top + 14 + i * 16}" fill="${color}">${key}</text>`,
     );
   });
-  const floor = report.limits?.kafka.latency.p50;
   if (floor) {
     parts.push(
       `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(floor)}" y2="${y(floor)}" stroke="#1971c2" stroke-dasharray="4 3"/>`,
