@@ -1,11 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { waitFor } from '@orderflow/testing';
 
 const HERE = join(__dirname, '..');
 const REPO = join(HERE, '../../..');
-let nextPort = 39_000 + Math.floor(Math.random() * 500) * 2;
 
 export interface FixtureEnv {
   group: string;
@@ -15,19 +15,47 @@ export interface FixtureEnv {
   instance: string;
 }
 
-/** The fixture service (test/fixture/fixture-main.ts) as a child process. */
-export class FixtureProcess {
-  readonly url: string;
-  private readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+/** A port nobody listens on right now (the OS picks it). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
-  constructor(readonly env: FixtureEnv) {
-    const port = nextPort++;
+/** The fixture service (test/fixture/fixture-main.ts) as a child process, spawned by `ready()`. */
+export class FixtureProcess {
+  url = '';
+  private child: ChildProcess | undefined;
+  exited!: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly env: FixtureEnv) {}
+
+  /** Spawns the process and waits until it reports ready; a start-up crash (port taken) is retried. */
+  async ready(timeoutMs = 60_000): Promise<this> {
+    for (let attempt = 1; ; attempt++) {
+      let exited = false;
+      await this.spawn();
+      void this.exited.then(() => (exited = true));
+      const state = await waitFor(
+        `${this.env.instance} ready`,
+        async () => (exited ? 'exited' : (await fetch(`${this.url}/health/ready`)).status === 200 && 'ready'),
+        { timeoutMs, intervalMs: 200 },
+      );
+      if (state === 'ready') return this;
+      if (attempt >= 3)
+        throw new Error(`${this.env.instance} exited during start-up (see tmp/logs/messaging)`);
+    }
+  }
+
+  private async spawn(): Promise<void> {
+    const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
     const logDir = join(REPO, 'tmp/logs/messaging');
     mkdirSync(logDir, { recursive: true });
-    const log = createWriteStream(join(logDir, `${env.group}-${env.instance}.log`), { flags: 'a' });
-    this.child = spawn(
+    const log = createWriteStream(join(logDir, `${this.env.group}-${this.env.instance}.log`), { flags: 'a' });
+    const child = spawn(
       process.execPath,
       ['--import', join(HERE, 'ts-register.mjs'), join(HERE, 'fixture/fixture-main.ts')],
       {
@@ -35,11 +63,11 @@ export class FixtureProcess {
         env: {
           ...process.env,
           PORT: String(port),
-          DATABASE_URL: env.databaseUrl,
-          MESSAGING_TOPIC_PREFIX: env.topicPrefix,
-          FIXTURE_GROUP: env.group,
-          FIXTURE_INSTANCE: env.instance,
-          FIXTURE_RELAY: env.relay === false ? '0' : '1',
+          DATABASE_URL: this.env.databaseUrl,
+          MESSAGING_TOPIC_PREFIX: this.env.topicPrefix,
+          FIXTURE_GROUP: this.env.group,
+          FIXTURE_INSTANCE: this.env.instance,
+          FIXTURE_RELAY: this.env.relay === false ? '0' : '1',
           LOG_LEVEL: 'info',
           LOG_PRETTY: '0',
           SHUTDOWN_TIMEOUT_MS: '20000',
@@ -48,26 +76,10 @@ export class FixtureProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    this.child.stdout!.pipe(log);
-    this.child.stderr!.pipe(log);
-    this.exited = new Promise((resolve) =>
-      this.child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-  }
-
-  async ready(timeoutMs = 60_000): Promise<this> {
-    let exited = false;
-    void this.exited.then(() => (exited = true));
-    await waitFor(
-      `${this.env.instance} ready`,
-      async () => {
-        if (exited) throw new Error(`${this.env.instance} exited during start-up (see tmp/logs/messaging)`);
-        const res = await fetch(`${this.url}/health/ready`);
-        return res.status === 200;
-      },
-      { timeoutMs, intervalMs: 200 },
-    );
-    return this;
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
   async produce(body: {
@@ -96,13 +108,14 @@ export class FixtureProcess {
   }
 
   kill(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
+    this.child?.kill(signal);
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 25_000);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
     await this.exited;
     clearTimeout(timer);
   }
