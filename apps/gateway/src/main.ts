@@ -1,3 +1,4 @@
+import '@orderflow/service-defaults/telemetry';
 import { join } from 'node:path';
 import { startMessaging } from '@orderflow/messaging';
 import { runService } from '@orderflow/service-defaults';

@@ -24,10 +24,6 @@ export const SERVICE: ServiceIdentity = {
   database: 'orderflow_order',
 };
 
-// Consumer groups are shared by every process that uses the same name: a per-run topic prefix
-// (tests, benchmarks) gets its own group too, or runs would steal each other's partitions.
-const topicPrefix = process.env.MESSAGING_TOPIC_PREFIX ?? '';
-
 /** The saga events order-service applies to its state machine (its subscriptions). */
 const SAGA_EVENT_HANDLERS = [
   InventoryReservedHandler,
@@ -46,10 +42,7 @@ const SAGA_EVENT_HANDLERS = [
       migrations: [...MESSAGING_MIGRATIONS, OrderSchema1764200000000],
     }),
     KafkaModule,
-    MessagingModule.forService({
-      produces: ['OrderCreated', 'OrderStatusChanged'],
-      consumer: { group: `${topicPrefix}${SERVICE.name}` },
-    }),
+    MessagingModule.forService({ produces: ['OrderCreated', 'OrderStatusChanged'] }),
   ],
   controllers: [PlaceOrderController, GetOrderController, ListOrdersController, ...SAGA_EVENT_HANDLERS],
   providers: [PlaceOrder, ApplySagaEvent, OrderStatusRecorder],

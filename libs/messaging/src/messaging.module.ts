@@ -112,7 +112,9 @@ export class MessagingModule {
             identity: ServiceIdentity,
           ) =>
             new KafkaEventTransport({
-              group: identity.name,
+              // A per-run topic prefix (tests, benchmarks) gets its own group too: kafkajs' round-robin
+              // assigner would otherwise hand one run's partitions to another run's members.
+              group: `${topicPrefix}${identity.name}`,
               ...options.consumer,
               kafka,
               dataSource,
