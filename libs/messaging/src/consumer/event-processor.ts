@@ -2,7 +2,12 @@ import { Logger } from '@nestjs/common';
 import type { KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { validateEvent } from '@orderflow/contracts';
-import { ConsumedMessage, withConsumerSpan } from '@orderflow/service-defaults';
+import {
+  ConsumedMessage,
+  recordDeadLetter,
+  recordRetry,
+  withConsumerSpan,
+} from '@orderflow/service-defaults';
 import { decodeEnvelope, EventEnvelope } from '../envelope/event-envelope';
 import type { OutboxWriter } from '../outbox/outbox-writer';
 import type { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
@@ -166,6 +171,7 @@ export class EventProcessor {
           const failure = { topic, partition, message, error, attempts: attempt, firstFailureAt };
           return withConsumerSpan(this.consumed(envelope, delivery), () => this.deadLetter(failure));
         }
+        recordRetry(this.deps.group, envelope.type);
         if (!(await this.deps.pause(backoffDelay(this.deps.retry, attempt)))) {
           throw new ProcessingInterrupted(`stopped while retrying ${envelope.eventId}`);
         }
@@ -206,6 +212,7 @@ export class EventProcessor {
   }): Promise<'dead-lettered'> {
     const reason = isPermanent(failure.error) ? 'permanent' : 'exhausted';
     await this.deps.deadLetters.publish({ ...failure, reason, lastFailureAt: new Date() });
+    recordDeadLetter(this.deps.group, failure.topic, reason);
     this.logger.error(
       `dead-lettered ${failure.topic}/${failure.partition}@${failure.message.offset} to ${this.deps.deadLetters.topic} (${reason}): ${describe(failure.error)}`,
     );

@@ -3,6 +3,7 @@ import { lastValueFrom } from 'rxjs';
 import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { deadLetterTopic, EVENT_CATALOG, isEventType } from '@orderflow/contracts';
+import { recordConsumerLag } from '@orderflow/service-defaults';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
 import type { EventEnvelope } from '../envelope/event-envelope';
 import { ensureTopics } from '../kafka/ensure-topics';
@@ -117,7 +118,12 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
             offset: chunk[i].offset,
           });
         }
-        if (outcomes.length > 0) resolveOffset(chunk[outcomes.length - 1].offset);
+        if (outcomes.length > 0) {
+          const lastOffset = chunk[outcomes.length - 1].offset;
+          resolveOffset(lastOffset);
+          const lag = Number(batch.highWatermark) - Number(lastOffset) - 1;
+          recordConsumerLag(this.options.group, batch.topic, batch.partition, lag);
+        }
         await commitOffsetsIfNecessary();
         if (outcomes.length < chunk.length) break;
       }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { withProducerSpans } from '@orderflow/service-defaults';
+import { observeOutboxBacklog, withProducerSpans } from '@orderflow/service-defaults';
 import { OUTBOX_CHANNEL } from './messaging-schema.migration';
 
 export interface OutboxRelayOptions {
@@ -65,6 +65,7 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private pendingWake = false;
   private lastCleanup = 0;
+  private unobserveBacklog: (() => void) | undefined;
 
   constructor(options: OutboxRelayOptions) {
     this.options = {
@@ -93,14 +94,26 @@ export class OutboxRelay {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
     });
+    this.unobserveBacklog = observeOutboxBacklog(() => this.backlog());
     // Connects to Kafka once active, inside the loop: a broker that is down delays, never fails, start-up.
     this.loop = this.run();
+  }
+
+  /** Unpublished rows and the age of the oldest, for the metrics; only the active relay reports. */
+  private async backlog(): Promise<{ rows: number; oldestAgeSeconds: number } | undefined> {
+    if (!this.active || !this.client) return undefined;
+    const { rows } = await this.client.query<{ rows: number; age: number }>(
+      `select count(*)::int as rows, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
+       from messaging_outbox where published_at is null`,
+    );
+    return { rows: rows[0].rows, oldestAgeSeconds: rows[0].age };
   }
 
   /** Publishes everything committed so far (when active), then stops and disconnects. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.unobserveBacklog?.();
     this.wakeUp();
     await this.loop;
     try {

@@ -10,7 +10,7 @@ import { meter } from '../metrics/metrics';
 /**
  * Instruments of the messaging path, created on first use (after the MeterProvider
  * exists). Names follow OpenTelemetry's messaging conventions where one exists, `orderflow.*`
- * otherwise; Prometheus shows dots as underscores plus a unit suffix (e.g. `_seconds`).
+ * otherwise; Prometheus shows dots as underscores (this exporter version adds no unit suffix; the unit is in `# UNIT`).
  */
 interface Instruments {
   publishDuration: Histogram;
