@@ -197,7 +197,7 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/NODE_ENV=production/);
     expect(dockerfile).toMatch(/^STOPSIGNAL SIGTERM$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/health\/live/m);
-    expect(dockerfile).toContain('exec node dist/apps/${APP}/src/main.js');
+    expect(dockerfile).toMatch(/exec node( --[a-z-]+=?[A-Za-z]*)* dist\/apps\/\$\{APP\}\/src\/main\.js/);
   });
 
   it('has the build stages the compose files name', () => {

@@ -69,7 +69,9 @@ export class AppSupervisor {
     const id = spec.instance ?? spec.name;
     const main = join(this.options.root, 'dist/apps', spec.name, 'src/main.js');
     if (!existsSync(main)) throw new Error(`${main} not found: run the build first`);
-    const child = spawn(process.execPath, ['--enable-source-maps', main], {
+    // kafkajs 2.2.4 trips Node 24's TimeoutNegativeWarning on every process; it is noise (ADR 0002).
+    const flags = ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning'];
+    const child = spawn(process.execPath, [...flags, main], {
       cwd: this.options.root,
       env: { ...process.env, ...this.options.env, ...spec.env, PORT: String(spec.port), LOG_PRETTY: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
