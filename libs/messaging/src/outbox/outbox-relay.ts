@@ -48,7 +48,7 @@ const RELAY_LEADER_LOCK = 727_002;
  * connection, and reads, publishes and marks rows through that same connection, so a relay that
  * loses its session (and with it the lock) cannot mark anything. Other replicas wait as standbys.
  * Rows are selected by `published_at is null`, never by "id greater than the last one", so a row
- * whose identity value became visible late is still published. See docs/adr/0003-*.
+ * whose identity value became visible late is still published. See docs/adr/0040-*.
  */
 export class OutboxRelay {
   private readonly logger = new Logger('outbox-relay');
