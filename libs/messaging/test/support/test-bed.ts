@@ -17,7 +17,9 @@ export class MessagingTestBed {
     logLevel: logLevel.NOTHING,
   });
   readonly topicPrefix = `${uniqueName('msg')}.`;
-  readonly group = uniqueName('fixture');
+  /** The fixture's service name; its consumer group carries the topic prefix, as in every service. */
+  readonly serviceName = uniqueName('fixture');
+  readonly group = `${this.topicPrefix}${this.serviceName}`;
   readonly ordersTopic = `${this.topicPrefix}orders.events`;
   readonly dlqTopic = `dlq.${this.group}`;
   private readonly processes: FixtureProcess[] = [];
@@ -59,7 +61,7 @@ export class MessagingTestBed {
 
   start(instance: string, options: Partial<FixtureEnv> = {}): FixtureProcess {
     const process = new FixtureProcess({
-      group: this.group,
+      group: this.serviceName,
       databaseUrl: this.db.url,
       topicPrefix: this.topicPrefix,
       instance,
