@@ -130,6 +130,8 @@ async function runStep(run: Run, sockets: number): Promise<StepResult> {
       gatewayPush: cpuPush.gateway,
       loadGeneratorPush: cpuPush.self,
     },
+    connectedAfterPush: fleet.connected,
+    disconnects: { ...fleet.disconnects },
     loadGeneratorRssMb: round(process.memoryUsage().rss / 1024 ** 2, 0),
     loadAverage: loadavg().map((l) => round(l, 2)),
     withinBudget: memory.peak <= options.budgetMb,
@@ -140,8 +142,8 @@ async function runStep(run: Run, sockets: number): Promise<StepResult> {
 function verdict(step: StepResult, options: GatewayBenchOptions): string | undefined {
   if (!step.withinBudget) return `gateway peak RSS ${step.gatewayMb.peak} MB over ${options.budgetMb} MB`;
   if (step.connect.failed > 0) return `${step.connect.failed} sockets failed to connect`;
-  if (step.connect.connected < step.sockets)
-    return `${step.sockets - step.connect.connected} sockets dropped`;
+  if (step.connectedAfterPush < step.sockets)
+    return `${step.sockets - step.connectedAfterPush} sockets dropped`;
   return undefined;
 }
 
@@ -182,7 +184,7 @@ function buildReport(
   stoppedBecause: string,
   openFiles: number,
 ): GatewayBenchReport {
-  const held = steps.filter((s) => s.withinBudget && s.connect.connected === s.sockets).at(-1);
+  const held = steps.filter((s) => s.withinBudget && s.connectedAfterPush === s.sockets).at(-1);
   const perSocketMb = held ? held.rssPer1000SocketsMb / 1000 : 0;
   const projected =
     held && perSocketMb > 0

@@ -30,6 +30,9 @@ export interface StepResult {
     gatewayPush: number;
     loadGeneratorPush: number;
   };
+  /** Sockets still connected after the push phase, and every disconnect so far by reason. */
+  connectedAfterPush: number;
+  disconnects: Record<string, number>;
   loadGeneratorRssMb: number;
   loadAverage: number[];
   withinBudget: boolean;

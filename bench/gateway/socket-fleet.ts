@@ -48,6 +48,10 @@ export class SocketFleet {
     private readonly token: (customerId: string) => string,
   ) {}
 
+  get connected(): number {
+    return this.sockets.filter((s) => s.connected).length;
+  }
+
   get size(): number {
     return this.sockets.length;
   }
@@ -84,7 +88,7 @@ export class SocketFleet {
     }
     const seconds = (now() - started) / 1000;
     return {
-      connected: this.sockets.filter((s) => s.connected).length,
+      connected: this.connected,
       opened,
       failed: opened - handshakes.length,
       failures,
