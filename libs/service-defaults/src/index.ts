@@ -5,6 +5,7 @@ export * from './health/health.registry';
 export * from './metrics/metrics';
 export * from './telemetry';
 export * from './http/problem';
+export * from './http/order-id-query';
 export * from './auth/jwt';
 export * from './auth/auth.guard';
 export * from './auth/public.decorator';

@@ -7,3 +7,4 @@ export * from './http-client';
 export * from './order-status-feed';
 export * from './sse-client';
 export * from './otlp-receiver';
+export * from './handler-test-db';

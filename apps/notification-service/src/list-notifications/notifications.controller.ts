@@ -1,9 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { CurrentPrincipal, Principal } from '@orderflow/service-defaults';
+import { CurrentPrincipal, parseOrderIdQuery, Principal } from '@orderflow/service-defaults';
 import { NotificationEntity } from '../entities/notification.entity';
-import { parseOrderIdQuery } from '../http/order-id-query';
 
 /**
  * GET /notifications?orderId= → what was sent for the order (a handful at most), oldest first, to

@@ -1,9 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { CurrentPrincipal, Principal } from '@orderflow/service-defaults';
+import { CurrentPrincipal, parseOrderIdQuery, Principal } from '@orderflow/service-defaults';
 import { ShipmentEntity } from '../entities/shipment.entity';
-import { parseOrderIdQuery } from '../http/order-id-query';
 
 /**
  * GET /shipments?orderId= → the order's shipment (at most one) for its owner or an admin. Someone

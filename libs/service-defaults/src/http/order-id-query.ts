@@ -1,4 +1,4 @@
-import { ValidationProblem } from '@orderflow/service-defaults';
+import { ValidationProblem } from './problem';
 
 /** The required `orderId` query parameter of the per-order list endpoints. */
 export function parseOrderIdQuery(raw: unknown): string {

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource, DataSourceOptions, MigrationInterface } from 'typeorm';
+import type { EventPayloads, EventType } from '@orderflow/contracts';
+import { EventContext, IncomingEvent, MESSAGING_MIGRATIONS, OutboxWriter } from '@orderflow/messaging';
+import { dataSourceOptions } from '@orderflow/service-defaults';
+import { createTestDatabase } from './infra';
+
+export interface HandlerTestDbOptions {
+  /** Service name, e.g. `inventory-service`: the outbox's producer and the database name's prefix. */
+  service: string;
+  entities: DataSourceOptions['entities'];
+  /** The service's own migrations; the messaging tables are added in front. */
+  migrations: Array<new () => MigrationInterface>;
+}
+
+/**
+ * A migrated database of its own for one test file, and a way to run a service's handlers in one
+ * transaction with an EventContext, as the messaging lib's consumer does.
+ */
+export async function handlerTestDb(options: HandlerTestDbOptions) {
+  const db = await createTestDatabase(options.service.replace(/-service$/, ''));
+  const dataSource = await new DataSource(
+    dataSourceOptions(
+      { DATABASE_URL: db.url },
+      { name: `${options.service}-int` },
+      {
+        entities: options.entities,
+        migrations: [...MESSAGING_MIGRATIONS, ...options.migrations],
+        poolSize: 20,
+      },
+    ),
+  ).initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  const outbox = new OutboxWriter({ producer: options.service });
+
+  async function deliver<K extends EventType, R>(
+    type: K,
+    payload: EventPayloads[K],
+    handle: (event: IncomingEvent<K>, ctx: EventContext) => Promise<R>,
+  ): Promise<R> {
+    const event = testEnvelope(type, payload);
+    return dataSource.transaction((manager) =>
+      handle(
+        event,
+        new EventContext(event, { topic: 't', partition: 0, offset: '0', attempt: 1 }, manager, outbox),
+      ),
+    );
+  }
+
+  async function outboxEvents(type: EventType): Promise<Array<Record<string, unknown>>> {
+    const rows: Array<{ payload: Record<string, unknown> }> = await dataSource.query(
+      'select payload from messaging_outbox where event_type = $1 order by id',
+      [type],
+    );
+    return rows.map((row) => row.payload);
+  }
+
+  async function close() {
+    await dataSource.destroy();
+    await db.drop();
+  }
+
+  return { dataSource, deliver, outboxEvents, close };
+}
+
+/** An incoming event of `type` as the consumer would hand it to a handler. */
+export function testEnvelope<K extends EventType>(type: K, payload: EventPayloads[K]): IncomingEvent<K> {
+  const orderId = (payload as { orderId: string }).orderId;
+  return {
+    eventId: randomUUID(),
+    type,
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    producer: 'test',
+    correlationId: orderId,
+    causationId: null,
+    key: orderId,
+    trace: {},
+    payload,
+  };
+}
