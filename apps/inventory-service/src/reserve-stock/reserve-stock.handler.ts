@@ -59,19 +59,27 @@ export class ReserveStockHandler {
       return 'rejected';
     }
 
-    for (const line of [...decision.lines].sort(bySku)) {
-      await ctx.manager.query(
-        `update products set available = available - $2, reserved = reserved + $2, updated_at = now() where sku = $1`,
-        [line.sku, line.quantity],
-      );
-      await ctx.manager.query(
-        `insert into reservation_lines (reservation_id, sku, quantity, unit_price_cents) values ($1, $2, $3, $4)`,
-        [reservationId, line.sku, line.quantity, line.unitPriceCents],
-      );
-    }
+    // One round trip for every line: the product rows are already locked (above, in SKU order).
+    const lines = [...decision.lines].sort(bySku);
     await ctx.manager.query(
-      `update reservations set total_cents = $2, currency = $3, updated_at = now() where id = $1`,
-      [reservationId, decision.totalCents, decision.currency],
+      `with stock as (
+         update products p
+            set available = p.available - l.quantity, reserved = p.reserved + l.quantity, updated_at = now()
+           from unnest($2::text[], $3::int[]) as l (sku, quantity)
+          where p.sku = l.sku
+       ), reserved_lines as (
+         insert into reservation_lines (reservation_id, sku, quantity, unit_price_cents)
+         select $1, * from unnest($2::text[], $3::int[], $4::int[])
+       )
+       update reservations set total_cents = $5, currency = $6, updated_at = now() where id = $1`,
+      [
+        reservationId,
+        lines.map((line) => line.sku),
+        lines.map((line) => line.quantity),
+        lines.map((line) => line.unitPriceCents),
+        decision.totalCents,
+        decision.currency,
+      ],
     );
     await ctx.publish('InventoryReserved', {
       orderId,

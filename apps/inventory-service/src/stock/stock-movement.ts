@@ -14,19 +14,22 @@ export async function moveReservedStock(
   reservationId: string,
   to: 'available' | 'sold',
 ): Promise<ReservedLine[]> {
-  const lines: ReservedLine[] = await manager.query(
-    `select sku, quantity from reservation_lines where reservation_id = $1 order by sku`,
+  // One round trip: the `locked` CTE runs first (the update's condition needs it) and locks the
+  // rows in SKU order; the update then only touches rows this transaction already holds.
+  // TypeORM returns [rows, affected count] for an UPDATE.
+  const [lines]: [ReservedLine[], number] = await manager.query(
+    `with lines as (
+       select sku, quantity from reservation_lines where reservation_id = $1
+     ), locked as (
+       select p.sku from products p join lines using (sku) order by p.sku for update of p
+     )
+     update products p set reserved = p.reserved - l.quantity, ${to} = p.${to} + l.quantity, updated_at = now()
+       from lines l
+      where p.sku = l.sku and (select count(*) from locked) >= 0
+     returning p.sku, l.quantity`,
     [reservationId],
   );
-  await manager.query(`select 1 from products where sku = any($1) order by sku for update`, [
-    lines.map((l) => l.sku),
-  ]);
-  for (const line of lines) {
-    await manager.query(
-      `update products set reserved = reserved - $2, ${to} = ${to} + $2, updated_at = now() where sku = $1`,
-      [line.sku, line.quantity],
-    );
-  }
+  lines.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
   return lines;
 }
 

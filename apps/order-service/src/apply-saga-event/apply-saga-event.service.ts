@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { In } from 'typeorm';
-import { PermanentEventError } from '@orderflow/messaging';
+import { OutboxWriter, OutgoingEvent, PermanentEventError } from '@orderflow/messaging';
 import { meter } from '@orderflow/service-defaults';
 import { OrderEntity } from '../order/order.entity';
 import { plan, SagaEvent, TERMINAL_STATUSES, Transition } from '../order/order-state-machine';
+import { HistoryEntry } from '../order/order-snapshot';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
 import { ParkedEventEntity } from '../order/parked-event.entity';
 
@@ -22,7 +23,10 @@ export class ApplySagaEvent {
     unit: 's',
   });
 
-  constructor(private readonly recorder: OrderStatusRecorder) {}
+  constructor(
+    private readonly recorder: OrderStatusRecorder,
+    private readonly outbox: OutboxWriter,
+  ) {}
 
   async apply(
     manager: EntityManager,
@@ -36,13 +40,16 @@ export class ApplySagaEvent {
     });
     // The order commits before OrderCreated is published, so every later event finds it.
     if (!order) throw new PermanentEventError(`${event.type} for unknown order ${orderId}`);
-    const parked = await manager.find(ParkedEventEntity, { where: { orderId }, order: { id: 'ASC' } });
+    // A statement of its own, after the lock: its snapshot sees what the previous holder committed.
+    const { history, parked } = await loadHistoryAndParked(manager, orderId);
     const result = plan(order.status, event, parked);
 
+    const changes: Array<OutgoingEvent<'OrderStatusChanged'>> = [];
     for (const step of result.steps) {
       const causationId = step.source === 'incoming' ? eventId : step.source.eventId;
-      await this.transition(manager, order, step.decision, causationId);
+      changes.push(await this.transition(manager, order, history, step.decision, causationId));
     }
+    if (changes.length > 0) await this.outbox.record(manager, changes);
     if (result.consumed.length > 0) {
       await manager.delete(ParkedEventEntity, { id: In(result.consumed.map((p) => p.id)) });
     }
@@ -59,7 +66,14 @@ export class ApplySagaEvent {
     return result.steps.some((s) => s.source === 'incoming') ? 'applied' : 'stale';
   }
 
-  private async transition(manager: EntityManager, order: OrderEntity, to: Transition, causationId: string) {
+  /** Applies one transition to `order` and `history` and saves it; returns its OrderStatusChanged. */
+  private async transition(
+    manager: EntityManager,
+    order: OrderEntity,
+    history: HistoryEntry[],
+    to: Transition,
+    causationId: string,
+  ): Promise<OutgoingEvent<'OrderStatusChanged'>> {
     const previousStatus = order.status;
     const at = new Date();
     order.status = to.to;
@@ -72,22 +86,40 @@ export class ApplySagaEvent {
       order.totalCents = to.pricing.totalCents;
       order.currency = to.pricing.currency;
     }
-    await manager.update(
-      OrderEntity,
-      { id: order.id },
-      {
-        status: order.status,
-        version: order.version,
-        reason: order.reason,
-        updatedAt: at,
-        items: order.items,
-        totalCents: order.totalCents,
-        currency: order.currency,
-      },
-    );
-    await this.recorder.record(manager, order, { previousStatus, at, causationId });
+    await this.recorder.updateOrder(manager, order);
+    history.push({ status: order.status, version: order.version, reason: order.reason, at });
     if (TERMINAL_STATUSES.has(order.status)) {
       this.sagaDuration.record((at.getTime() - order.createdAt.getTime()) / 1000, { outcome: order.status });
     }
+    return this.recorder.statusChanged(order, history, { previousStatus, at, causationId });
   }
+}
+
+interface ParkedRow {
+  id: string;
+  eventId: string;
+  event: SagaEvent;
+}
+
+/** The order's history and its parked events (oldest first), in one round trip. */
+async function loadHistoryAndParked(
+  manager: EntityManager,
+  orderId: string,
+): Promise<{ history: HistoryEntry[]; parked: ParkedRow[] }> {
+  const [row]: Array<{
+    history: Array<Omit<HistoryEntry, 'at'> & { at: number }>;
+    parked: ParkedRow[];
+  }> = await manager.query(
+    `select
+       coalesce((select json_agg(json_build_object('status', status, 'version', version, 'reason', reason,
+                                 'at', (extract(epoch from at) * 1000)::float8) order by version)
+                 from order_history where order_id = $1), '[]'::json) as history,
+       coalesce((select json_agg(json_build_object('id', id::text, 'eventId', event_id, 'event', event) order by id)
+                 from parked_events where order_id = $1), '[]'::json) as parked`,
+    [orderId],
+  );
+  return {
+    history: row.history.map((h) => ({ ...h, at: new Date(Math.round(h.at)) })),
+    parked: row.parked,
+  };
 }

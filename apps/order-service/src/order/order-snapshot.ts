@@ -3,8 +3,11 @@ import { In } from 'typeorm';
 import type { OrderSnapshot } from '@orderflow/contracts';
 import { OrderEntity, OrderHistoryEntity } from './order.entity';
 
+/** One history row as the snapshot needs it. */
+export type HistoryEntry = Pick<OrderHistoryEntity, 'status' | 'version' | 'reason' | 'at'>;
+
 /** The order as the API and OrderStatusChanged show it. */
-export function toSnapshot(order: OrderEntity, history: OrderHistoryEntity[]): OrderSnapshot {
+export function toSnapshot(order: OrderEntity, history: HistoryEntry[]): OrderSnapshot {
   return {
     orderId: order.id,
     customerId: order.customerId,

@@ -1,32 +1,80 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { OrderStatus } from '@orderflow/contracts';
-import { OutboxWriter } from '@orderflow/messaging';
-import { OrderEntity, OrderHistoryEntity } from './order.entity';
-import { toSnapshot } from './order-snapshot';
+import type { OutgoingEvent } from '@orderflow/messaging';
+import { OrderEntity } from './order.entity';
+import { HistoryEntry, toSnapshot } from './order-snapshot';
+
+export interface StatusChange {
+  previousStatus: OrderStatus | null;
+  at: Date;
+  causationId: string | null;
+}
 
 /**
- * Records one status change of an order inside the caller's transaction: the history row and
- * OrderStatusChanged (with the full snapshot) in the outbox. The order row itself is saved by the caller.
+ * Writes status changes of an order inside the caller's transaction, one round trip each: the
+ * order row (inserted or updated) together with its history row, and builds OrderStatusChanged
+ * (with the full snapshot) from the history the caller already holds, without reading it back.
  */
 @Injectable()
 export class OrderStatusRecorder {
-  constructor(private readonly outbox: OutboxWriter) {}
+  /** Inserts a new order and its first history row in one statement. */
+  async insertOrder(manager: EntityManager, order: OrderEntity): Promise<void> {
+    await manager.query(
+      `with inserted as (
+         insert into orders (id, customer_id, status, version, items, total_cents, currency, reason,
+                             payment_token, shipping_address, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         returning id
+       )
+       insert into order_history (order_id, version, status, reason, at)
+       select id, $4, $3, $8, $12 from inserted`,
+      [
+        order.id,
+        order.customerId,
+        order.status,
+        order.version,
+        JSON.stringify(order.items),
+        order.totalCents,
+        order.currency,
+        order.reason,
+        order.paymentToken,
+        JSON.stringify(order.shippingAddress),
+        order.createdAt,
+        order.updatedAt,
+      ],
+    );
+  }
 
-  async record(
-    manager: EntityManager,
+  /** Saves the order's changed state and appends its history row in one statement. */
+  async updateOrder(manager: EntityManager, order: OrderEntity): Promise<void> {
+    await manager.query(
+      `with history as (
+         insert into order_history (order_id, version, status, reason, at) values ($1, $3, $2, $7, $8)
+       )
+       update orders set status = $2, version = $3, items = $4, total_cents = $5, currency = $6,
+                         reason = $7, updated_at = $8
+       where id = $1`,
+      [
+        order.id,
+        order.status,
+        order.version,
+        JSON.stringify(order.items),
+        order.totalCents,
+        order.currency,
+        order.reason,
+        order.updatedAt,
+      ],
+    );
+  }
+
+  /** OrderStatusChanged for the order's current state; `history` includes the current version. */
+  statusChanged(
     order: OrderEntity,
-    change: { previousStatus: OrderStatus | null; at: Date; causationId: string | null },
-  ): Promise<void> {
-    await manager.insert(OrderHistoryEntity, {
-      orderId: order.id,
-      version: order.version,
-      status: order.status,
-      reason: order.reason,
-      at: change.at,
-    });
-    const history = await manager.find(OrderHistoryEntity, { where: { orderId: order.id } });
-    await this.outbox.record(manager, {
+    history: HistoryEntry[],
+    change: StatusChange,
+  ): OutgoingEvent<'OrderStatusChanged'> {
+    return {
       type: 'OrderStatusChanged',
       payload: {
         orderId: order.id,
@@ -40,6 +88,6 @@ export class OrderStatusRecorder {
       },
       correlationId: order.id,
       causationId: change.causationId,
-    });
+    };
   }
 }

@@ -19,7 +19,7 @@ export interface PlaceOrderResponse {
 
 /**
  * Stores the order, its first history row, OrderCreated and OrderStatusChanged(PENDING) in one
- * transaction. With an Idempotency-Key, the key row is inserted first in that same transaction:
+ * transaction (four round trips with BEGIN and COMMIT). With an Idempotency-Key, the key row is inserted first in that same transaction:
  * a concurrent duplicate blocks on its primary key until this one commits, then replays it.
  */
 @Injectable()
@@ -110,19 +110,23 @@ export class PlaceOrder {
       createdAt: now,
       updatedAt: now,
     });
-    await manager.insert(OrderEntity, order);
-    await this.outbox.record(manager, {
-      type: 'OrderCreated',
-      payload: {
-        orderId: order.id,
-        customerId,
-        items: request.items,
-        paymentToken: request.paymentToken,
-        shippingAddress: request.shippingAddress,
-        createdAt: now.toISOString(),
+    await this.recorder.insertOrder(manager, order);
+    const history = [{ status: order.status, version: order.version, reason: order.reason, at: now }];
+    // One outbox round trip for both; they go to different topics, each keyed by the order id.
+    await this.outbox.record(manager, [
+      {
+        type: 'OrderCreated',
+        payload: {
+          orderId: order.id,
+          customerId,
+          items: request.items,
+          paymentToken: request.paymentToken,
+          shippingAddress: request.shippingAddress,
+          createdAt: now.toISOString(),
+        },
       },
-    });
-    await this.recorder.record(manager, order, { previousStatus: null, at: now, causationId: null });
+      this.recorder.statusChanged(order, history, { previousStatus: null, at: now, causationId: null }),
+    ]);
     return {
       statusCode: HttpStatus.ACCEPTED,
       headers: { Location: `/orders/${order.id}` },

@@ -5,7 +5,7 @@ import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core'
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { SocketIoInstrumentation } from '@opentelemetry/instrumentation-socket.io';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import { markMeterProviderInstalled, prometheusReader } from '../metrics/metrics';
 import { resolveServiceName } from './service-name';
 import { setTelemetryShutdown } from './telemetry-shutdown';
@@ -26,8 +26,8 @@ export interface TelemetryStatus {
  * is why apps import `@orderflow/service-defaults/telemetry` as their first line.
  *
  * - Traces: exported over OTLP (per the standard OTEL_EXPORTER_OTLP_* variables) only when
- *   OTEL_EXPORTER_OTLP_ENDPOINT is set. Otherwise spans still exist (so logs carry trace ids and
- *   trace context still propagates through Kafka) but go nowhere.
+ *   OTEL_EXPORTER_OTLP_ENDPOINT is set. Otherwise spans are not sampled: not recorded, but they
+ *   still have ids (so logs carry trace ids and trace context still propagates through Kafka).
  * - Metrics: one MeterProvider whose reader serves GET /metrics.
  * - Kafka spans are made by the messaging lib itself (see messaging-tracing.ts), because the relay
  *   publishes rows written earlier, under the trace context stored with each row.
@@ -41,6 +41,9 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): TelemetryS
     serviceName,
     // Undefined: the SDK builds the OTLP exporter from the environment (protocol, headers, ...).
     spanProcessors: exporting ? undefined : [new NoopSpanProcessor()],
+    // Nothing leaves the process: spans are not recorded (no attributes, events or timings kept per
+    // query and message), yet each still gets ids, so logs carry trace ids and context propagates.
+    sampler: exporting ? undefined : new AlwaysOffSampler(),
     metricReaders: [prometheusReader()],
     logRecordProcessors: [],
     instrumentations: [
