@@ -5,7 +5,9 @@ import { SERVICES } from '../../tools/chaos/src/fault-schedule';
  * The short, seeded chaos run: every fault type at least once (each service SIGKILLed, a gateway
  * instance killed and one paused, a service paused past its session timeout, the broker restarted,
  * a Postgres outage, latency and cuts in front of Kafka and Postgres) while orders flow, then
- * quiescence and the saga invariants. A failure prints the seed and the report file.
+ * quiescence and the saga invariants. The kills are aimed: order-service with a POST /orders in
+ * flight (retried with the same key afterwards), consumers inside a database transaction, a relay
+ * with unpublished rows. A failure prints the seed and the report file.
  */
 describe('chaos, short seeded run (e2e)', () => {
   const seed = Number(process.env.CHAOS_SEED ?? 20251125);
@@ -27,6 +29,31 @@ describe('chaos, short seeded run (e2e)', () => {
       const killed = report.faults.injected.filter((f) => f.type === 'kill' && !f.error).map((f) => f.target);
       for (const service of SERVICES) expect(killed).toContain(service);
       expect(killed.some((t) => t.startsWith('gateway-'))).toBe(true);
+
+      const { kills, notCaught } = report.killsMidWork;
+      expect(kills.map((k) => k.target).sort()).toEqual([...killed].sort());
+      for (const kill of kills)
+        expect({ kill: kill.target, explained: kill.observed || !!kill.note }).toEqual({
+          kill: kill.target,
+          explained: true,
+        });
+      const midRequest = kills.find((k) => k.wanted === 'request-in-flight' && k.observed);
+      expect({ summary, notCaught, midRequestCaught: midRequest !== undefined }).toEqual({
+        summary,
+        notCaught,
+        midRequestCaught: true,
+      });
+      expect(midRequest?.atKill.request?.retry).toMatchObject({
+        outcome: 'accepted',
+        keyRows: 1,
+        sameOrder: true,
+      });
+      const midTransaction = kills.filter((k) => k.wanted === 'open-transaction' && k.observed);
+      expect({ summary, notCaught, midTransactionCaught: midTransaction.length > 0 }).toEqual({
+        summary,
+        notCaught,
+        midTransactionCaught: true,
+      });
       expect(report.orders.accepted).toBeGreaterThan(50);
       expect(report.timeToRecoverMs).not.toBeNull();
     },

@@ -6,6 +6,14 @@ import { ChaosStack } from './chaos-stack';
 import { drawSchedule, Fault, FaultType, GATEWAYS } from './fault-schedule';
 import { checkInvariants, pendingWork, socketsConverged, Violation } from './invariants';
 import { CHAOS_SKUS, ChaosCustomer, drawOrderBody, OrderLoadStats, placeWithRetries } from './load';
+import {
+  KillContext,
+  killMidWork,
+  MidWorkKill,
+  midRequestViolations,
+  MidWorkSummary,
+  summarizeKills,
+} from './mid-work-kill';
 import { Prng } from './prng';
 
 export interface ChaosOptions {
@@ -39,6 +47,8 @@ export interface ChaosReport {
   durationMs: number;
   ratePerSec: number;
   faults: { byType: Partial<Record<FaultType, number>>; injected: InjectedFault[] };
+  /** Every SIGKILL: the work it was meant to land in, and what the instance was doing when it did. */
+  killsMidWork: MidWorkSummary;
   orders: OrderLoadStats & { byStatus: Record<string, number> };
   violations: Violation[];
   violationCount: number;
@@ -50,6 +60,7 @@ export interface ChaosReport {
   reportFile: string;
 }
 
+const MAX_KILL_DEFERRALS = 2;
 const SERVICE_SESSION_TIMEOUT_MS = 30_000; // libs/messaging's consumer default; not configurable per env
 const GATEWAY_SESSION_TIMEOUT_MS = 6_000;
 
@@ -120,7 +131,23 @@ async function drive(
   };
   const orders = new Map<string, ChaosCustomer>();
   let inFlight = 0;
-  const placements: Promise<void>[] = [];
+  const placements: Promise<unknown>[] = [];
+  /** One order as a client places it: same Idempotency-Key on every retry, tracked once accepted. */
+  const place = (customer: ChaosCustomer, body: Record<string, unknown>, key?: string) => {
+    stats.attempted++;
+    inFlight++;
+    const placing = placeWithRetries(stack.url('order-service'), customer.token, body, stats, 90_000, key)
+      .then((placed) => {
+        if (!placed) return void stats.abandoned++;
+        stats.accepted++;
+        orders.set(placed.orderId, customer);
+        customer.track(placed.orderId);
+        return placed;
+      })
+      .finally(() => inFlight--);
+    placements.push(placing);
+    return placing;
+  };
 
   const lanes = drawSchedule({
     seed: options.seed,
@@ -132,22 +159,42 @@ async function drive(
   const injected: InjectedFault[] = [];
   // Restarts run in the background: a restarted consumer waits up to a session timeout to rejoin.
   const restarts: Promise<void>[] = [];
+  const kills: MidWorkKill[] = [];
+  const killContext: KillContext = {
+    stack,
+    inFlightOrders: () => inFlight,
+    place: (body, key) => place(customers[0], body, key),
+    customer: customers[0],
+    background: (work) => void restarts.push(work),
+  };
+  // A kill whose work is nowhere to be seen (the saga stalled by another fault) is put off to the
+  // end of its lane, at most twice, and never past this point (the load must still be running).
+  const lastKillChanceMs = options.durationMs * 0.85;
   const runLane = async (lane: Fault[]) => {
-    for (const fault of lane) {
+    const queue = [...lane];
+    for (let fault = queue.shift(); fault; fault = queue.shift()) {
       const wait = fault.at - since();
       if (wait > 0) await sleep(wait);
       const record: InjectedFault = { ...fault, startedAtMs: since(), endedAtMs: 0 };
-      injected.push(record);
       log(
         `fault ${fault.type} ${fault.target} (${fault.holdMs} ms) at ${(record.startedAtMs / 1000).toFixed(1)}s`,
       );
+      const lastChance = (fault.deferred?.length ?? 0) >= MAX_KILL_DEFERRALS || since() > lastKillChanceMs;
       try {
-        record.detail = await inject(stack, fault, () => inFlight, restarts);
+        const detail = await inject(stack, fault, killContext, kills, restarts, lastChance);
+        if ('deferred' in detail) {
+          const note = `${(record.startedAtMs / 1000).toFixed(1)}s: ${String(detail.deferred)}`;
+          log(`fault ${fault.type} ${fault.target} put off: ${note}`);
+          queue.push({ ...fault, at: since() + 2_000, deferred: [...(fault.deferred ?? []), note] });
+          continue;
+        }
+        record.detail = detail;
       } catch (error) {
         record.error = error instanceof Error ? error.message : String(error);
         log(`fault ${fault.type} ${fault.target} failed: ${record.error}`);
       }
       record.endedAtMs = since();
+      injected.push(record);
     }
   };
   const faults = Promise.all(lanes.map(runLane));
@@ -157,24 +204,13 @@ async function drive(
     const due = n * interval - since();
     if (due > 0) await sleep(due);
     const customer = customers[rng.int(0, customers.length - 1)];
-    const body = drawOrderBody(rng);
-    stats.attempted++;
-    inFlight++;
-    placements.push(
-      placeWithRetries(stack.url('order-service'), customer.token, body, stats, 90_000)
-        .then((placed) => {
-          if (!placed) return void stats.abandoned++;
-          stats.accepted++;
-          orders.set(placed.orderId, customer);
-          customer.track(placed.orderId);
-        })
-        .finally(() => inFlight--),
-    );
+    void place(customer, drawOrderBody(rng));
   }
   log(`load done: ${stats.attempted} attempted; waiting for the faults to end`);
   await faults;
   await Promise.all(placements);
   await Promise.all(restarts);
+  await Promise.all(placements); // retries of the mid-request kills, placed from the background
   const lastFaultEnd = Math.max(...injected.map((f) => f.endedAtMs));
   log(`faults done at ${(lastFaultEnd / 1000).toFixed(1)}s; waiting for quiescence`);
   let timeToRecoverMs: number | null = null;
@@ -202,6 +238,7 @@ async function drive(
   violations.push(...checked.violations);
   for (const answer of stats.unexpectedAnswers)
     violations.push({ invariant: 'valid-order-accepted', detail: answer });
+  violations.push(...midRequestViolations(kills));
   for (const fault of injected.filter((f) => f.error))
     violations.push({ invariant: 'fault-injected', detail: `${fault.type} ${fault.target}: ${fault.error}` });
   const byStatus: Record<string, number> = {};
@@ -215,6 +252,7 @@ async function drive(
     durationMs: options.durationMs,
     ratePerSec: options.ratePerSec,
     faults: { byType, injected },
+    killsMidWork: summarizeKills(kills),
     orders: { ...stats, byStatus },
     violations,
     violationCount: violations.length,
@@ -232,14 +270,19 @@ async function drive(
 async function inject(
   stack: ChaosStack,
   fault: Fault,
-  inFlight: () => number,
+  killContext: KillContext,
+  kills: MidWorkKill[],
   restarts: Promise<void>[],
+  lastChance: boolean,
 ): Promise<Record<string, unknown>> {
   const proxy = fault.target === 'kafka' ? stack.kafkaProxy : stack.postgresProxy;
   switch (fault.type) {
     case 'kill': {
-      const detail: Record<string, unknown> = { inFlightOrders: inFlight() };
-      await stack.kill(fault.target);
+      const midWork = await killMidWork(killContext, fault.target, fault.midWork ?? 'under-load', lastChance);
+      if ('deferred' in midWork) return midWork as unknown as Record<string, unknown>;
+      if (fault.deferred) midWork.deferred = fault.deferred;
+      kills.push(midWork);
+      const detail: Record<string, unknown> = { midWork };
       await sleep(fault.holdMs);
       const restartStarted = Date.now();
       restarts.push(

@@ -68,6 +68,7 @@ export class ChaosStack {
   private startedBroker = false;
   private closing = false;
   private readonly t0 = Date.now();
+  private readonly paused = new Set<string>();
 
   constructor(private readonly options: ChaosStackOptions) {
     this.topicPrefix = `${options.name}.`;
@@ -159,9 +160,24 @@ export class ChaosStack {
     await this.waitReady(instance, timeoutMs);
   }
 
+  /** The pause lane's SIGSTOP/SIGCONT. */
   signal(instance: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
+    if (signal === 'SIGSTOP') this.paused.add(instance);
+    else this.paused.delete(instance);
     const pid = this.pid(instance);
     if (pid) process.kill(pid, signal);
+  }
+
+  /** A few ms of SIGSTOP, to look at what a process is doing at the moment it would be killed. */
+  freeze(instance: string): void {
+    const pid = this.pid(instance);
+    if (pid && isAlive(pid)) process.kill(pid, 'SIGSTOP');
+  }
+
+  /** Ends a `freeze`, unless the pause lane holds the process stopped. */
+  thaw(instance: string): void {
+    const pid = this.pid(instance);
+    if (pid && isAlive(pid) && !this.paused.has(instance)) process.kill(pid, 'SIGCONT');
   }
 
   async waitReady(instance: string, timeoutMs = 180_000): Promise<void> {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runChaos } from './chaos-run';
+import type { MidWorkKill } from './mid-work-kill';
 
 /** `npm run chaos -- --duration 5m --rate 10 --seed 42` */
 async function main() {
@@ -42,11 +43,34 @@ async function main() {
   out.write(
     `recovered:  ${report.timeToRecoverMs === null ? 'NOT' : `${(report.timeToRecoverMs / 1000).toFixed(1)} s`} after the last fault\n`,
   );
+  out.write(
+    `mid-work:   ${Object.entries(report.killsMidWork.byCondition)
+      .map(([c, n]) => `${c} ${n.observed}/${n.wanted}`)
+      .join(', ')} (caught/wanted)\n`,
+  );
+  for (const kill of report.killsMidWork.kills) out.write(`  - ${describeKill(kill)}\n`);
   out.write(`crashes:    ${report.unexpectedExits.length} unexpected exits (restarted)\n`);
   out.write(`violations: ${report.violationCount}\n`);
   for (const v of report.violations.slice(0, 50)) out.write(`  - ${v.invariant}: ${v.detail}\n`);
   out.write(`report:     ${report.reportFile}\n`);
   process.exitCode = report.violationCount === 0 ? 0 : 1;
+}
+
+function describeKill(kill: MidWorkKill): string {
+  const at = kill.atKill;
+  const seen = [
+    at.request
+      ? `request ${at.request.inFlight ? 'in flight' : 'answered'} (key ${at.request.idempotencyKey})`
+      : '',
+    at.openTransactions ? `${at.openTransactions.length} open transaction(s)` : '',
+    at.rolledBack !== undefined ? `${at.rolledBack} rolled back by the kill` : '',
+    at.backlogRows !== undefined
+      ? `${at.backlogRows} unpublished outbox row(s)${at.relayMidBatch ? ', relay mid-batch' : ''}`
+      : '',
+    `${at.inFlightOrders} orders in flight`,
+  ].filter(Boolean);
+  const verdict = kill.observed ? 'caught' : `NOT caught: ${kill.note}`;
+  return `${kill.target} wanted ${kill.wanted}: ${verdict}; at kill ${seen.join(', ')}`;
 }
 
 function durationMs(text: string): number {

@@ -27,7 +27,21 @@ export interface Fault {
   holdMs: number;
   /** Added latency for `latency` faults, ms. */
   latencyMs?: number;
+  /** For `kill` faults: the work the instance must be busy with when the SIGKILL lands. */
+  midWork?: MidWorkCondition;
+  /** Why earlier tries of this kill were put off (its condition was nowhere to be seen). */
+  deferred?: string[];
 }
+
+/**
+ * What a kill waits for (mid-work.ts): order-service with a POST /orders of the run in flight, a
+ * relay with unpublished outbox rows, a consumer with a database transaction open; a gateway
+ * instance is killed under load only.
+ */
+export type MidWorkCondition = 'request-in-flight' | 'outbox-backlog' | 'open-transaction' | 'under-load';
+
+/** Services whose consumers publish events (so their relay has batches to be killed in). */
+const RELAYING_CONSUMERS = ['inventory-service', 'payment-service', 'shipping-service'] as const;
 
 export interface ScheduleOptions {
   seed: number;
@@ -70,7 +84,17 @@ export function drawSchedule(options: ScheduleOptions): Fault[][] {
     { type: 'cut', target: 'kafka', holdMs: rng.int(2_000, 5_000) },
     { type: 'cut', target: 'postgres', holdMs: rng.int(1_000, 4_000) },
   ]);
-  return [kills, pauses, infra].map((lane) => spread(rng, lane, options.startMs, options.endMs));
+  const lanes = [kills, pauses, infra].map((lane) => spread(rng, lane, options.startMs, options.endMs));
+  // Drawn from a second stream, so the schedule above stays the one earlier runs of a seed had.
+  const midBatch = new Prng(options.seed ^ 0x6d1d).pick(RELAYING_CONSUMERS);
+  for (const fault of lanes[0]) fault.midWork = midWorkFor(fault.target, midBatch);
+  return lanes;
+}
+
+function midWorkFor(target: string, midBatch: string): MidWorkCondition {
+  if (target === 'order-service') return 'request-in-flight';
+  if (target === midBatch) return 'outbox-backlog';
+  return (SERVICES as readonly string[]).includes(target) ? 'open-transaction' : 'under-load';
 }
 
 /** Start times spread over the window, evenly with seeded jitter, in lane order. */

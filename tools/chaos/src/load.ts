@@ -133,7 +133,7 @@ export function drawOrderBody(rng: Prng): Record<string, unknown> {
 
 /**
  * Places one order the way a careful client does: with an Idempotency-Key, retrying the same key
- * on resets, timeouts and 5xx until a 202 or the deadline.
+ * on resets, timeouts and 5xx until a 202 or the deadline. `key` continues a request sent before.
  */
 export async function placeWithRetries(
   orderServiceUrl: string,
@@ -141,8 +141,8 @@ export async function placeWithRetries(
   body: Record<string, unknown>,
   stats: OrderLoadStats,
   deadlineMs: number,
+  key: string = randomUUID(),
 ): Promise<{ orderId: string; attempts: number } | undefined> {
-  const key = randomUUID();
   const until = Date.now() + deadlineMs;
   for (let attempt = 1; Date.now() < until; attempt++) {
     let kind: string;

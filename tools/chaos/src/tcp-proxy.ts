@@ -36,6 +36,11 @@ export class TcpProxy {
     });
   }
 
+  /** Latency added right now, ms (0 when none). */
+  get latency(): number {
+    return this.latencyMs;
+  }
+
   setLatency(ms: number): void {
     this.latencyMs = ms;
   }

@@ -1,0 +1,41 @@
+import { classify } from './db-activity-probe';
+
+const backend = (over: Record<string, unknown>) => ({
+  pid: 1,
+  app: 'inventory-service',
+  state: 'idle',
+  xactAgeMs: null,
+  wrote: false,
+  query: '',
+  ...over,
+});
+
+describe('classify (what a kill looks for in pg_stat_activity)', () => {
+  it('counts transactions open on the service connections only, health checks aside', () => {
+    const sample = classify('inventory-service', 0, [
+      backend({ pid: 1, state: 'idle in transaction', xactAgeMs: 3, wrote: true, query: 'insert into x' }),
+      backend({ pid: 2, state: 'active', xactAgeMs: 0, query: 'select 1' }),
+      backend({ pid: 3, state: 'idle', query: 'commit' }),
+      backend({ pid: 4, app: 'outbox-relay', state: 'active', xactAgeMs: 1, query: 'select id, topic' }),
+      backend({ pid: 5, app: 'chaos-probe', state: 'active', xactAgeMs: 1, query: 'select' }),
+    ]);
+    expect(sample.openTransactions.map((t) => t.pid)).toEqual([1]);
+    expect(sample.openTransactions[0]).toMatchObject({ state: 'idle in transaction', wrote: true });
+  });
+
+  it('sees the relay mid-batch when rows are unpublished after its batch read', () => {
+    const relay = (query: string) =>
+      backend({ pid: 9, app: 'outbox-relay', state: 'idle', query: `\n  ${query} from messaging_outbox` });
+    expect(classify('a', 2, [relay('select id, topic, message_key')]).relayMidBatch).toBe(true);
+    expect(classify('a', 0, [relay('select id, topic, message_key')]).relayMidBatch).toBe(false);
+    const marked = classify('a', 2, [relay('update messaging_outbox set published_at = now()')]);
+    expect(marked).toMatchObject({ relayMidBatch: false, relay: { lastStatement: 'mark-published' } });
+    const marking = backend({
+      app: 'outbox-relay',
+      state: 'active',
+      query: 'update messaging_outbox set published_at',
+    });
+    expect(classify('a', 2, [marking]).relayMidBatch).toBe(true);
+    expect(classify('a', 2, []).relay).toBeNull();
+  });
+});
