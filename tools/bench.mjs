@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench -- [options]`: builds the apps (skip with --no-build), then runs the benchmark
-// (bench/saga/main.ts, compiled to dist/) with the remaining options. `--help` lists them.
+// `npm run bench -- [options]` (the saga) and `npm run bench:gateway -- [options]`: builds the apps
+// (skip with --no-build), then runs bench/<name>/main.ts from dist/ with the remaining options.
+// `--bench saga|gateway` picks the benchmark (default saga); `--help` lists each one's options.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +13,23 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
   process.exit(2);
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const at = argv.indexOf('--bench');
+const name = at >= 0 ? argv[at + 1] : 'saga';
+if (!['saga', 'gateway'].includes(name)) {
+  console.error(`unknown benchmark "${name}" (expected saga or gateway)`);
+  process.exit(2);
+}
+const args = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
 const build = !args.includes('--no-build');
 if (build) execFileSync(process.execPath, ['tools/build.mjs'], { cwd: root, stdio: 'inherit' });
 const result = spawnSync(
   process.execPath,
-  ['--enable-source-maps', join(root, 'dist/bench/saga/main.js'), ...args.filter((a) => a !== '--no-build')],
+  [
+    '--enable-source-maps',
+    join(root, 'dist/bench', name, 'main.js'),
+    ...args.filter((a) => a !== '--no-build'),
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
