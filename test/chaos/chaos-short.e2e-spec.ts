@@ -7,7 +7,8 @@ import { SERVICES } from '../../tools/chaos/src/fault-schedule';
  * a Postgres outage, latency and cuts in front of Kafka and Postgres) while orders flow, then
  * quiescence and the saga invariants. The kills are aimed: order-service with a POST /orders in
  * flight (retried with the same key afterwards), consumers inside a database transaction, a relay
- * with unpublished rows. A failure prints the seed and the report file.
+ * inside a batch (its Kafka traffic slowed so the batch's send is held in flight; the rows must be
+ * published again after the restart). A failure prints the seed and the report file.
  */
 describe('chaos, short seeded run (e2e)', () => {
   const seed = Number(process.env.CHAOS_SEED ?? 20251125);
@@ -47,6 +48,22 @@ describe('chaos, short seeded run (e2e)', () => {
         outcome: 'accepted',
         keyRows: 1,
         sameOrder: true,
+      });
+      // The relay kill must land inside a batch (read, answered by the broker, not marked), not in
+      // whatever backlog was there: a kill that fell back to "killed anyway" fails here.
+      const midBatch = kills.find((k) => k.wanted === 'relay-mid-batch' && k.observed);
+      expect({ summary, notCaught, midBatchCaught: midBatch !== undefined }).toEqual({
+        summary,
+        notCaught,
+        midBatchCaught: true,
+      });
+      const batch = midBatch?.atKill.relayBatch;
+      expect(batch?.produce.phase).toBe('answered');
+      expect(midBatch?.atKill.relay).toEqual({ state: 'idle', lastStatement: 'batch-read' });
+      expect(midBatch?.atKill.backlogRows).toBeGreaterThanOrEqual(batch?.produce.records ?? 1);
+      expect({ rows: batch?.rowIds?.length, republished: batch?.republished }).toEqual({
+        rows: batch?.produce.records,
+        republished: { afterKillMs: expect.any(Number) },
       });
       const midTransaction = kills.filter((k) => k.wanted === 'open-transaction' && k.observed);
       expect({ summary, notCaught, midTransactionCaught: midTransaction.length > 0 }).toEqual({

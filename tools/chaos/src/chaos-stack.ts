@@ -17,6 +17,7 @@ import {
   waitFor,
 } from '@orderflow/testing';
 import { GATEWAYS, SERVICES } from './fault-schedule';
+import { KafkaTraffic } from './kafka-traffic';
 import { TcpProxy } from './tcp-proxy';
 
 const run = promisify(execFile);
@@ -60,6 +61,8 @@ export interface UnexpectedExit {
 export class ChaosStack {
   readonly topicPrefix: string;
   readonly kafkaProxy: TcpProxy;
+  /** What goes through `kafkaProxy`: whose connections, which Produce requests are in flight. */
+  readonly kafkaTraffic = new KafkaTraffic();
   readonly postgresProxy: TcpProxy;
   readonly unexpectedExits: UnexpectedExit[] = [];
   private readonly instances = new Map<string, Instance>();
@@ -72,7 +75,9 @@ export class ChaosStack {
 
   constructor(private readonly options: ChaosStackOptions) {
     this.topicPrefix = `${options.name}.`;
-    this.kafkaProxy = new TcpProxy('kafka', options.kafkaProxyPort, options.kafkaPort);
+    this.kafkaProxy = new TcpProxy('kafka', options.kafkaProxyPort, options.kafkaPort, '127.0.0.1', () =>
+      this.kafkaTraffic.tap(),
+    );
     this.postgresProxy = new TcpProxy('postgres', 0, Number(new URL(PG_ADMIN_URL).port || 5432));
   }
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runChaos } from './chaos-run';
 import type { MidWorkKill } from './mid-work-kill';
+import type { RelayBatchAtKill } from './relay-mid-batch';
 
 /** `npm run chaos -- --duration 5m --rate 10 --seed 42` */
 async function main() {
@@ -64,13 +65,23 @@ function describeKill(kill: MidWorkKill): string {
       : '',
     at.openTransactions ? `${at.openTransactions.length} open transaction(s)` : '',
     at.rolledBack !== undefined ? `${at.rolledBack} rolled back by the kill` : '',
-    at.backlogRows !== undefined
-      ? `${at.backlogRows} unpublished outbox row(s)${at.relayMidBatch ? ', relay mid-batch' : ''}`
-      : '',
+    at.backlogRows !== undefined ? `${at.backlogRows} unpublished outbox row(s)` : '',
+    at.relayBatch ? describeBatch(at.relayBatch) : '',
     `${at.inFlightOrders} orders in flight`,
   ].filter(Boolean);
   const verdict = kill.observed ? 'caught' : `NOT caught: ${kill.note}`;
   return `${kill.target} wanted ${kill.wanted}: ${verdict}; at kill ${seen.join(', ')}`;
+}
+
+function describeBatch(batch: RelayBatchAtKill): string {
+  const { produce, republished } = batch;
+  const after =
+    republished === undefined
+      ? 'not followed'
+      : 'afterKillMs' in republished
+        ? `republished ${(republished.afterKillMs / 1000).toFixed(1)} s after the kill`
+        : `NOT republished: ${republished.error}`;
+  return `relay mid-batch: ${produce.records ?? '?'} record(s) sent, Produce ${produce.phase} (${produce.ageMs} ms), ${after}`;
 }
 
 function durationMs(text: string): number {

@@ -23,19 +23,16 @@ describe('classify (what a kill looks for in pg_stat_activity)', () => {
     expect(sample.openTransactions[0]).toMatchObject({ state: 'idle in transaction', wrote: true });
   });
 
-  it('sees the relay mid-batch when rows are unpublished after its batch read', () => {
-    const relay = (query: string) =>
-      backend({ pid: 9, app: 'outbox-relay', state: 'idle', query: `\n  ${query} from messaging_outbox` });
-    expect(classify('a', 2, [relay('select id, topic, message_key')]).relayMidBatch).toBe(true);
-    expect(classify('a', 0, [relay('select id, topic, message_key')]).relayMidBatch).toBe(false);
-    const marked = classify('a', 2, [relay('update messaging_outbox set published_at = now()')]);
-    expect(marked).toMatchObject({ relayMidBatch: false, relay: { lastStatement: 'mark-published' } });
-    const marking = backend({
-      app: 'outbox-relay',
-      state: 'active',
-      query: 'update messaging_outbox set published_at',
+  it("names the relay connection's last statement", () => {
+    const relay = (query: string, state = 'idle') =>
+      backend({ pid: 9, app: 'outbox-relay', state, query: `\n  ${query} from messaging_outbox` });
+    expect(classify('a', 2, [relay('select id, topic, message_key')]).relay).toEqual({
+      state: 'idle',
+      lastStatement: 'batch-read',
     });
-    expect(classify('a', 2, [marking]).relayMidBatch).toBe(true);
+    const marking = relay('update messaging_outbox set published_at = now()', 'active');
+    expect(classify('a', 2, [marking]).relay).toEqual({ state: 'active', lastStatement: 'mark-published' });
+    expect(classify('a', 2, [relay('select count(*)::int as rows')]).relay?.lastStatement).toBe('other');
     expect(classify('a', 2, []).relay).toBeNull();
   });
 });

@@ -15,14 +15,11 @@ export interface ActivitySample {
   /** Unpublished outbox rows. */
   backlogRows: number;
   openTransactions: OpenTransaction[];
-  /** The relay's own connection (application_name `outbox-relay`), if it has one. */
-  relay: { state: string | null; lastStatement: 'batch-read' | 'mark-published' | 'other' } | null;
   /**
-   * Unpublished rows while the relay's last statement was its batch read (it holds rows it has
-   * read and not marked yet, sending them to Kafka, or is about to read them) or while it is
-   * marking a batch.
+   * The relay's own connection (application_name `outbox-relay`), if it has one: its state and
+   * what its last statement was (relay-mid-batch.ts judges whether it is inside a batch).
    */
-  relayMidBatch: boolean;
+  relay: { state: string | null; lastStatement: 'batch-read' | 'mark-published' | 'other' } | null;
 }
 
 interface Backend {
@@ -147,15 +144,7 @@ export function classify(app: string, backlogRows: number, backends: Backend[]):
   const relay = relayBackend
     ? { state: relayBackend.state, lastStatement: relayStatement(relayBackend.query) }
     : null;
-  return {
-    backlogRows,
-    openTransactions,
-    relay,
-    relayMidBatch:
-      backlogRows > 0 &&
-      (relay?.lastStatement === 'batch-read' ||
-        (relay?.lastStatement === 'mark-published' && relay.state === 'active')),
-  };
+  return { backlogRows, openTransactions, relay };
 }
 
 function relayStatement(query: string | null): 'batch-read' | 'mark-published' | 'other' {

@@ -34,11 +34,11 @@ export interface Fault {
 }
 
 /**
- * What a kill waits for (mid-work.ts): order-service with a POST /orders of the run in flight, a
- * relay with unpublished outbox rows, a consumer with a database transaction open; a gateway
- * instance is killed under load only.
+ * What a kill waits for (mid-work-kill.ts): order-service with a POST /orders of the run in
+ * flight, a relay in the middle of a batch (read, sent to Kafka, not marked), a consumer with a
+ * database transaction open; a gateway instance is killed under load only.
  */
-export type MidWorkCondition = 'request-in-flight' | 'outbox-backlog' | 'open-transaction' | 'under-load';
+export type MidWorkCondition = 'request-in-flight' | 'relay-mid-batch' | 'open-transaction' | 'under-load';
 
 /** Services whose consumers publish events (so their relay has batches to be killed in). */
 const RELAYING_CONSUMERS = ['inventory-service', 'payment-service', 'shipping-service'] as const;
@@ -93,7 +93,7 @@ export function drawSchedule(options: ScheduleOptions): Fault[][] {
 
 function midWorkFor(target: string, midBatch: string): MidWorkCondition {
   if (target === 'order-service') return 'request-in-flight';
-  if (target === midBatch) return 'outbox-backlog';
+  if (target === midBatch) return 'relay-mid-batch';
   return (SERVICES as readonly string[]).includes(target) ? 'open-transaction' : 'under-load';
 }
 

@@ -1,5 +1,5 @@
 import { drawSchedule, SERVICES } from './fault-schedule';
-import { midRequestViolations, MidWorkKill, summarizeKills } from './mid-work-kill';
+import { midRequestViolations, mostSeen, MidWorkKill, summarizeKills } from './mid-work-kill';
 
 const kill = (over: Partial<MidWorkKill>): MidWorkKill => ({
   target: 'payment-service',
@@ -24,7 +24,7 @@ describe('mid-work kills', () => {
       const wanted = Object.fromEntries(kills.map((f) => [f.target, f.midWork]));
       expect(wanted['order-service']).toBe('request-in-flight');
       const consumers = SERVICES.filter((s) => s !== 'order-service').map((s) => wanted[s]);
-      expect(consumers.filter((w) => w === 'outbox-backlog')).toHaveLength(1);
+      expect(consumers.filter((w) => w === 'relay-mid-batch')).toHaveLength(1);
       expect(consumers.filter((w) => w === 'open-transaction')).toHaveLength(3);
       expect(wanted['notification-service']).toBe('open-transaction'); // it publishes nothing
       expect(kills.filter((f) => f.target.startsWith('gateway-')).map((f) => f.midWork)).toEqual([
@@ -60,5 +60,16 @@ describe('mid-work kills', () => {
       'mid-request-retry',
       'mid-request-retry',
     ]);
+  });
+
+  it('names what the looks found instead of the condition, most frequent first', () => {
+    expect(mostSeen(new Map())).toBe('nothing');
+    const seen = new Map([
+      ['Produce in-proxy', 3],
+      ['no Produce in flight', 120],
+      ['relay active after batch-read', 1],
+      ['Produce at-broker', 7],
+    ]);
+    expect(mostSeen(seen)).toBe('120× no Produce in flight, 7× Produce at-broker, 3× Produce in-proxy');
   });
 });

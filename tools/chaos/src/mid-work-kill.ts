@@ -4,6 +4,7 @@ import { DEMO_ADDRESS } from '@orderflow/testing';
 import type { ChaosStack } from './chaos-stack';
 import { ActivitySample, DbActivityProbe, OpenTransaction } from './db-activity-probe';
 import type { MidWorkCondition } from './fault-schedule';
+import { followBatch, lookForMidBatch, RELAY_SEND_HOLD_MS, RelayBatchAtKill } from './relay-mid-batch';
 
 /** One SIGKILL and what the instance was doing when it landed. */
 export interface MidWorkKill {
@@ -18,8 +19,9 @@ export interface MidWorkKill {
   atKill: {
     inFlightOrders: number;
     backlogRows?: number;
-    relayMidBatch?: boolean;
     relay?: ActivitySample['relay'];
+    /** Relay-mid-batch kills: the batch in flight at the kill, and its publication after the restart. */
+    relayBatch?: RelayBatchAtKill;
     openTransactions?: OpenTransaction[];
     /** Of `openTransactions`: backends that left still inside their transaction (rolled back by the kill). */
     rolledBack?: number;
@@ -83,6 +85,8 @@ const RESPONSE_SETTLE_MS = 25;
 /** How long a mid-request attempt waits for order-service to reach its database. */
 const REACH_DB_MS = 150;
 const DEFAULT_BOUND_MS = 6_000;
+/** The relay's target has its Kafka traffic slowed: its consumers bring new work more slowly. */
+const MID_BATCH_BOUND_MS = 10_000;
 /** Each answered try is an order of the run: keep their number small. */
 const MAX_REQUESTS = 12;
 export const MID_REQUEST_BODY = {
@@ -121,34 +125,90 @@ export async function killMidWork(
   const probe = new DbActivityProbe(ctx.stack.databaseUrl(target), target);
   try {
     if (wanted === 'request-in-flight') return await killMidRequest(ctx, probe, started, lastChance);
-    const holds =
-      wanted === 'open-transaction'
-        ? (s: ActivitySample) => s.openTransactions.length > 0
-        : // Rows the relay has read and not marked are best; any backlog will do late in the window.
-          (s: ActivitySample, late: boolean) => s.backlogRows > 0 && (s.relayMidBatch || late);
-    return await killWhen(ctx, probe, target, wanted, started, holds, lastChance);
+    if (wanted === 'relay-mid-batch') return await killRelayMidBatch(ctx, probe, target, started, lastChance);
+    const outcome = await killWhen(ctx, probe, target, wanted, started, DEFAULT_BOUND_MS, lastChance, () =>
+      lookForTransaction(probe),
+    );
+    return 'deferred' in outcome ? outcome : outcome.record;
   } finally {
     await probe.close();
   }
 }
 
-async function killWhen(
+/** What a look at the target found: the condition held (and what was seen), or what was missing. */
+interface Sighting {
+  holds: true;
+  sample: ActivitySample;
+}
+interface Miss {
+  holds: false;
+  missing: string;
+}
+
+async function lookForTransaction(probe: DbActivityProbe): Promise<Sighting | Miss> {
+  const sample = await probe.sample().catch(() => undefined);
+  if (!sample) return { holds: false, missing: 'database not sampled' };
+  if (sample.openTransactions.length === 0) return { holds: false, missing: 'no open transaction' };
+  return { holds: true, sample };
+}
+
+/**
+ * Slows the target's Kafka traffic so the relay's send of the batch it has read is held in
+ * flight, kills the target once the batch is seen there (`relayMidBatch`), then lets its Kafka
+ * traffic through again and follows the batch until the restarted relay has published it.
+ */
+async function killRelayMidBatch(
+  ctx: KillContext,
+  probe: DbActivityProbe,
+  target: string,
+  started: number,
+  lastChance: boolean,
+): Promise<MidWorkKill | DeferredKill> {
+  const { stack } = ctx;
+  const bound = ctx.boundMs ?? MID_BATCH_BOUND_MS;
+  stack.kafkaProxy.setLabelLatency(target, RELAY_SEND_HOLD_MS);
+  const outcome = await killWhen(ctx, probe, target, 'relay-mid-batch', started, bound, lastChance, () =>
+    lookForMidBatch(stack, probe, target),
+  ).finally(() => stack.kafkaProxy.setLabelLatency(target, 0)); // the restarted instance is not slowed
+  if ('deferred' in outcome) return outcome;
+  const { record, caught } = outcome;
+  if (caught) {
+    const { records, phase, ageMs } = caught.produce;
+    const batch: RelayBatchAtKill = {
+      kafkaLatencyMs: RELAY_SEND_HOLD_MS,
+      produce: { records, phase, ageMs },
+    };
+    record.atKill.relayBatch = batch;
+    const republished = await followBatch(stack, probe, target, batch, started + record.waitedMs);
+    if (republished) ctx.background(republished);
+  }
+  return record;
+}
+
+/**
+ * Looks at the target every few ms until the condition holds, confirms it with the process
+ * stopped and SIGKILLs it; when the bound runs out it is killed anyway (last chance) or the kill
+ * is put off.
+ */
+async function killWhen<S extends Sighting>(
   ctx: KillContext,
   probe: DbActivityProbe,
   target: string,
   wanted: MidWorkCondition,
   started: number,
-  holds: (sample: ActivitySample, late: boolean) => boolean,
+  bound: number,
   lastChance: boolean,
-): Promise<MidWorkKill | DeferredKill> {
+  look: () => Promise<S | Miss>,
+): Promise<{ record: MidWorkKill; caught: S | undefined } | DeferredKill> {
   const { stack } = ctx;
-  const bound = ctx.boundMs ?? DEFAULT_BOUND_MS;
-  const late = () => Date.now() - started > bound / 2;
+  const misses = new Map<string, number>();
+  const miss = (m: Miss) => void misses.set(m.missing, (misses.get(m.missing) ?? 0) + 1);
   let tries = 0;
-  let caught: ActivitySample | undefined;
+  let caught: S | undefined;
   while (!caught && Date.now() - started < bound) {
-    const seen = await probe.sample().catch(() => undefined);
-    if (!seen || !holds(seen, late())) {
+    const seen = await look();
+    if (isMiss(seen)) {
+      miss(seen);
       await sleep(POLL_MS);
       continue;
     }
@@ -156,8 +216,9 @@ async function killWhen(
     stack.freeze(target);
     try {
       await sleep(SETTLE_MS + stack.postgresProxy.latency);
-      const frozen = await probe.sample().catch(() => undefined);
-      if (frozen && holds(frozen, late())) {
+      const frozen = await look();
+      if (isMiss(frozen)) miss(frozen);
+      else {
         caught = frozen;
         await stack.kill(target); // SIGKILL ends a stopped process too
       }
@@ -165,10 +226,10 @@ async function killWhen(
       if (!caught) stack.thaw(target);
     }
   }
-  const missed = `${wanted} not caught within ${bound} ms (${tries} sightings gone before the process stopped)`;
+  const missed = `${wanted} not caught within ${bound} ms (${tries} sightings gone before the process stopped; seen instead: ${mostSeen(misses)})`;
   if (!caught && !lastChance) return { deferred: missed };
   const inFlightOrders = ctx.inFlightOrders();
-  let atKill = caught;
+  let atKill = caught?.sample;
   if (!caught) {
     stack.freeze(target); // what it was doing all the same, as the kill lands
     atKill = await probe.sample().catch(() => undefined);
@@ -189,7 +250,17 @@ async function killWhen(
     if (fate)
       Object.assign(record.atKill, { rolledBack: fate.rolledBack.length, committed: fate.committed.length });
   }
-  return record;
+  return { record, caught };
+}
+
+function isMiss(look: Sighting | Miss): look is Miss {
+  return !look.holds;
+}
+
+/** The three most frequent reasons a look found nothing, with their counts. */
+export function mostSeen(misses: Map<string, number>): string {
+  const top = [...misses].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  return top.length === 0 ? 'nothing' : top.map(([what, n]) => `${n}× ${what}`).join(', ');
 }
 
 /**
@@ -301,7 +372,6 @@ function activityAtKill(sample: ActivitySample | undefined): Partial<MidWorkKill
   if (!sample) return {};
   return {
     backlogRows: sample.backlogRows,
-    relayMidBatch: sample.relayMidBatch,
     relay: sample.relay,
     openTransactions: sample.openTransactions,
   };
