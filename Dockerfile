@@ -17,10 +17,18 @@ COPY libs libs
 RUN node tools/build.mjs \
  && npm prune --omit=dev --no-audit --no-fund
 
-# The end-to-end suite (compose.e2e.yml): full sources and dev dependencies.
-FROM deps AS e2e
+# The end-to-end suite against the running stack (compose.e2e.yml): full sources, dev dependencies
+# and Chromium for the storefront test. With E2E_TARGET set, `npm run test:e2e` starts and builds
+# nothing; it runs the files of test/e2e-targets.js that can run against a stack, listing the others.
+FROM node:${NODE_VERSION}-slim AS e2e
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=deps /app/node_modules node_modules
 COPY . .
-ENV E2E_TARGET=compose
+ENV E2E_TARGET=compose \
+    CHROMIUM_PATH=/usr/bin/chromium
 CMD ["npm", "run", "test:e2e"]
 
 FROM node:${NODE_VERSION}-slim AS runtime

@@ -60,10 +60,16 @@ export default [
     },
   },
   {
-    files: ['jest.config.js', 'tools/jest/*.js'],
+    files: ['jest.config.js', 'tools/jest/*.js', 'test/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', jest: 'readonly' },
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        process: 'readonly',
+        jest: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

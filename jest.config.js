@@ -1,7 +1,9 @@
 // Test tiers by suffix: *.spec.ts (unit, beside the code), *.int-spec.ts (real Kafka and Postgres),
 // *.e2e-spec.ts (the real apps as processes, through the public API). `--selectProjects` picks a tier.
+// With E2E_TARGET set, the e2e tier is the files that can run against a running stack (test/e2e-targets.js).
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.base.json');
+const { EXTERNAL } = require('./test/e2e-targets');
 
 const common = {
   testEnvironment: 'node',
@@ -25,7 +27,9 @@ module.exports = {
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['**/*.e2e-spec.ts'],
+      testMatch: process.env.E2E_TARGET?.trim()
+        ? EXTERNAL.map((file) => `<rootDir>/${file}`)
+        : ['**/*.e2e-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/tools/jest/timeout-e2e.js'],
       slowTestThreshold: 60,
     },

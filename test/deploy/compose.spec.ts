@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
+import { e2eVariable, EXTERNAL_TARGET_VARIABLES, externalTargetFromEnv } from '@orderflow/testing';
 import { AppModel, expectedTopics, loadApps, ROOT, validateEnv } from './support/code-model';
 
 interface ComposeService {
@@ -167,7 +168,6 @@ describe('compose.e2e.yml', () => {
   it('runs the e2e suite from the Dockerfile e2e stage once every app is ready', () => {
     expect(e2e.build?.target).toBe('e2e');
     expect(dockerfile).toMatch(/^FROM \S+ AS e2e$/m);
-    expect(dockerfile).toMatch(/CMD \["npm", "run", "test:e2e"\]/);
     const nonGateway = apps.filter((app) => app.identity.name !== 'gateway').map((app) => app.identity.name);
     expect(Object.keys(e2e.depends_on ?? {}).sort()).toEqual([...nonGateway, 'lb'].sort());
   });
@@ -184,6 +184,37 @@ describe('compose.e2e.yml', () => {
       expect({ variable, url: env[variable] }).toEqual({ variable, url: expected });
     }
     expect(env.JWT_SECRET).toBe(envOf(compose.services['order-service']).JWT_SECRET);
+  });
+
+  it("gives the harness every app's URL, the services' own databases and nothing it does not read", () => {
+    const env = envOf(e2e);
+    const target = externalTargetFromEnv(env)!;
+    expect(target).toMatchObject({ kind: 'compose', jwtSecret: env.JWT_SECRET, topicPrefix: '' });
+    expect(Object.keys(target.urls).sort()).toEqual(apps.map((app) => app.identity.name).sort());
+    for (const app of apps) {
+      const [, service] = instancesOf(app)[0];
+      expect({ app: app.identity.name, database: target.databaseUrls[app.identity.name] }).toEqual({
+        app: app.identity.name,
+        database: envOf(service).DATABASE_URL,
+      });
+    }
+    const perApp = new Set(
+      apps.flatMap((app) => [e2eVariable(app.identity.name), e2eVariable(app.identity.name, 'DATABASE_URL')]),
+    );
+    const known = (variable: string) =>
+      perApp.has(variable) ||
+      variable === 'CI' ||
+      (EXTERNAL_TARGET_VARIABLES as readonly string[]).includes(variable);
+    expect(Object.keys(env).filter((variable) => !known(variable))).toEqual([]);
+    expect(env.KAFKA_BROKERS).toBe(envOf(compose.services['order-service']).KAFKA_BROKERS);
+  });
+
+  it('builds the e2e image with Chromium (storefront test) and E2E_TARGET=compose', () => {
+    const stage = dockerfile.slice(dockerfile.search(/^FROM \S+ AS e2e$/m)).split(/^FROM /m)[1];
+    expect(stage).toMatch(/apt-get install -y --no-install-recommends chromium/);
+    expect(stage).toMatch(/E2E_TARGET=compose/);
+    expect(stage).toMatch(/CHROMIUM_PATH=\/usr\/bin\/chromium/);
+    expect(stage).toMatch(/^CMD \["npm", "run", "test:e2e"\]$/m);
   });
 });
 

@@ -104,6 +104,21 @@ describe('gateway: live order status', () => {
     expect(await connectError(g1.url, token('mallory'))).toBe('connected');
   });
 
+  it("mints a dev sign-in token outside production (the storefront's sign-in form), refusing bad ids", async () => {
+    const devToken = async (customerId: unknown) =>
+      fetch(`${g1.url}/api/dev-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ customerId }),
+      });
+    const minted = await devToken(customer('oscar'));
+    expect(minted.status).toBe(200);
+    const { token: signedIn } = (await minted.json()) as { token: string };
+    expect(jwt.decode(signedIn)).toMatchObject({ sub: customer('oscar') });
+    expect(await connectError(g2.url, signedIn)).toBe('connected');
+    expect((await devToken('not ok!')).status).toBe(400);
+  });
+
   it('closes a transport that never authenticates', async () => {
     const closedAfter = await idleTransport(g1.url);
     expect(closedAfter).toBeGreaterThanOrEqual(1_000);

@@ -1,26 +1,27 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import jwt from 'jsonwebtoken';
 import { io } from 'socket.io-client';
 import {
   placeOrder,
   request,
   SagaStack,
+  seedProduct,
   SseClient,
-  TEST_JWT_SECRET,
   uniqueName,
   waitForStatus,
 } from '@orderflow/testing';
 
 /**
- * Authentication, ownership, roles, rate limiting and leak checks against the running apps.
- * Every response seen is kept and scanned at the end for secrets, tokens and stack frames.
+ * Authentication, ownership, roles and leak checks against the running apps: processes of this
+ * test or an already-running stack (E2E_TARGET). Every response seen is kept and scanned at the end
+ * for secrets, tokens and stack frames. Rate limits and log contents: rate-limit-and-logs.e2e-spec.ts.
  */
 describe('security (e2e)', () => {
   let stack: SagaStack;
   const seen: string[] = [];
   const alice = uniqueName('alice');
   const mallory = uniqueName('mallory');
+  const sku = `${uniqueName('sec')}-item`;
   let aliceToken: string;
   let malloryToken: string;
   let aliceOrder: string;
@@ -33,13 +34,23 @@ describe('security (e2e)', () => {
 
   beforeAll(async () => {
     stack = await SagaStack.start({
-      env: { GATEWAY_CONSUMER_GROUP: uniqueName('security-gateway') },
-      appEnv: { 'order-service': { ORDER_RATE_LIMIT_PER_MIN: '5' } },
+      apps: [
+        'gateway',
+        'order-service',
+        'inventory-service',
+        'payment-service',
+        'shipping-service',
+        'notification-service',
+      ],
     });
     aliceToken = stack.token(alice);
     malloryToken = stack.token(mallory);
+    await seedProduct(stack.url('inventory-service'), stack.token('ops', { admin: true }), sku, {
+      priceCents: 100,
+      available: 10,
+    });
     const placed = await placeOrder(stack.url('order-service'), aliceToken, {
-      items: [{ sku: 'SKU-1', quantity: 1 }],
+      items: [{ sku, quantity: 1 }],
     });
     expect(placed.status).toBe(202);
     aliceOrder = placed.body.orderId;
@@ -61,8 +72,8 @@ describe('security (e2e)', () => {
       `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: alice, roles: ['admin'], exp: now() + 600 })}.`,
     'wrong secret': () =>
       jwt.sign({ roles: [] }, 'not-the-secret-0123456789-abcdefghijklmn', { subject: alice, expiresIn: 600 }),
-    expired: () => jwt.sign({ roles: [], exp: now() - 60 }, TEST_JWT_SECRET, { subject: alice }),
-    'missing sub': () => jwt.sign({ roles: ['admin'] }, TEST_JWT_SECRET, { expiresIn: 600 }),
+    expired: () => jwt.sign({ roles: [], exp: now() - 60 }, stack.jwtSecret, { subject: alice }),
+    'missing sub': () => jwt.sign({ roles: ['admin'] }, stack.jwtSecret, { expiresIn: 600 }),
     'RS256 signed': () =>
       jwt.sign({ roles: ['admin'] }, privateKey, { algorithm: 'RS256', subject: alice, expiresIn: 600 }),
     // HS/RS confusion: HS256 with the RSA public key as the HMAC secret.
@@ -70,7 +81,7 @@ describe('security (e2e)', () => {
       `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: alice, roles: ['admin'], exp: now() + 600 })}.` +
       createHmac('sha256', publicPem).update('x').digest('base64url'),
     'HS512 with the secret': () =>
-      jwt.sign({ roles: ['admin'] }, TEST_JWT_SECRET, { algorithm: 'HS512', subject: alice, expiresIn: 600 }),
+      jwt.sign({ roles: ['admin'] }, stack.jwtSecret, { algorithm: 'HS512', subject: alice, expiresIn: 600 }),
     malformed: () => 'not.a.jwt',
   };
 
@@ -80,7 +91,7 @@ describe('security (e2e)', () => {
     ['GET', `${stack.url('payment-service')}/payments?orderId=${aliceOrder}`],
     ['GET', `${stack.url('shipping-service')}/shipments?orderId=${aliceOrder}`],
     ['GET', `${stack.url('notification-service')}/notifications?orderId=${aliceOrder}`],
-    ['PUT', `${stack.url('inventory-service')}/products/SEC-1`, { name: 'x', priceCents: 1, available: 1 }],
+    ['PUT', `${stack.url('inventory-service')}/products/${sku}`, { name: 'x', priceCents: 1, available: 1 }],
   ];
 
   it.each(Object.keys(badTokens))(
@@ -148,7 +159,7 @@ describe('security (e2e)', () => {
       expect(ack).toEqual({ ok: false, error: 'not_found' });
       // Another order of alice's, while mallory listens: nothing of it reaches mallory.
       const second = await placeOrder(stack.url('order-service'), aliceToken, {
-        items: [{ sku: 'SKU-2', quantity: 1 }],
+        items: [{ sku, quantity: 1 }],
       });
       await waitForStatus(stack.url('order-service'), aliceToken, second.body.orderId, 'SHIPPING_SCHEDULED', {
         timeoutMs: 60_000,
@@ -161,45 +172,20 @@ describe('security (e2e)', () => {
 
   it('refuses admin endpoints without the admin role (403) and allows them with it', async () => {
     const body = { name: 'Security test', priceCents: 100, available: 5 };
-    const denied = await call('PUT', `${stack.url('inventory-service')}/products/SEC-1`, {
+    const denied = await call('PUT', `${stack.url('inventory-service')}/products/${sku}`, {
       token: malloryToken,
       body,
     });
     expect(denied.status).toBe(403);
     expect(denied.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    const allowed = await call('PUT', `${stack.url('inventory-service')}/products/SEC-1`, {
+    const allowed = await call('PUT', `${stack.url('inventory-service')}/products/${sku}`, {
       token: stack.token('ops', { admin: true }),
       body,
     });
     expect(allowed.status).toBeLessThan(300);
   });
 
-  it('rate-limits POST /orders per customer: 429 problem+json with Retry-After; others are not affected', async () => {
-    const greedy = stack.token(uniqueName('greedy'));
-    const statuses: number[] = [];
-    let limited: Awaited<ReturnType<typeof call>> | undefined;
-    for (let i = 0; i < 7; i++) {
-      const res = await call('POST', `${stack.url('order-service')}/orders`, {
-        token: greedy,
-        body: {
-          items: [{ sku: 'SKU-5', quantity: 1 }],
-          shippingAddress: { name: 'G', line1: '1 St', city: 'Berlin', postalCode: '10115', country: 'DE' },
-        },
-      });
-      statuses.push(res.status);
-      if (res.status === 429) limited ??= res;
-    }
-    expect(statuses.slice(0, 5)).toEqual([202, 202, 202, 202, 202]);
-    expect(statuses.slice(5)).toEqual([429, 429]);
-    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(limited!.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    const other = await placeOrder(stack.url('order-service'), stack.token(uniqueName('patient')), {
-      items: [{ sku: 'SKU-5', quantity: 1 }],
-    });
-    expect(other.status).toBe(202);
-  });
-
-  it('leaks no secret, token or stack trace in responses or logs', async () => {
+  it('leaks no secret, token or stack trace in responses', async () => {
     // Provoke error paths as well: bad JSON, wrong types, a huge body.
     await call('POST', `${stack.url('order-service')}/orders`, {
       token: aliceToken,
@@ -211,23 +197,11 @@ describe('security (e2e)', () => {
       body: { items: 'x'.repeat(70_000) },
     });
     await call('GET', `${stack.url('order-service')}/orders/%E0%A4%A`, { token: aliceToken });
-    const tokens = [aliceToken, malloryToken];
+    expect(seen.length).toBeGreaterThan(50);
     for (const text of seen) {
-      expect(text).not.toContain(TEST_JWT_SECRET);
-      for (const token of tokens) expect(text).not.toContain(token);
+      expect(text).not.toContain(stack.jwtSecret);
+      for (const token of [aliceToken, malloryToken]) expect(text).not.toContain(token);
       expect(text).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)|node_modules|\/dist\//);
-    }
-    for (const app of [
-      'order-service',
-      'inventory-service',
-      'payment-service',
-      'shipping-service',
-      'notification-service',
-      'gateway',
-    ]) {
-      const log = readFileSync(stack.logFile(app)!, 'utf8');
-      expect({ app, secret: log.includes(TEST_JWT_SECRET) }).toEqual({ app, secret: false });
-      for (const token of tokens) expect({ app, token: log.includes(token) }).toEqual({ app, token: false });
     }
   });
 });

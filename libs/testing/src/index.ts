@@ -3,6 +3,7 @@ export * from './names';
 export * from './infra';
 export * from './app-supervisor';
 export * from './saga-stack';
+export * from './e2e-target';
 export * from './http-client';
 export * from './order-status-feed';
 export * from './sse-client';
