@@ -104,17 +104,19 @@ export class MessagingModule {
         OutboxRelayService,
         {
           provide: KafkaEventTransport,
-          inject: [Kafka, DataSource, OutboxWriter, SERVICE_IDENTITY],
+          inject: [Kafka, DataSource, OutboxWriter, SERVICE_IDENTITY, SERVICE_CONFIG],
           useFactory: (
             kafka: Kafka,
             dataSource: DataSource,
             outbox: OutboxWriter,
             identity: ServiceIdentity,
+            config: CommonConfig,
           ) =>
             new KafkaEventTransport({
               // A per-run topic prefix (tests, benchmarks) gets its own group too: kafkajs' round-robin
               // assigner would otherwise hand one run's partitions to another run's members.
               group: `${topicPrefix}${identity.name}`,
+              sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
               ...options.consumer,
               kafka,
               dataSource,

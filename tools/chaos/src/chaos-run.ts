@@ -61,7 +61,9 @@ export interface ChaosReport {
 }
 
 const MAX_KILL_DEFERRALS = 2;
-const SERVICE_SESSION_TIMEOUT_MS = 30_000; // libs/messaging's consumer default; not configurable per env
+// Shorter than the 30 s default: a killed consumer stalls its group (and so the saga) until its
+// session ends, and every aimed kill needs the saga flowing.
+const SERVICE_SESSION_TIMEOUT_MS = 10_000;
 const GATEWAY_SESSION_TIMEOUT_MS = 6_000;
 
 /** Load through the public API and Socket.IO, faults from the seed, then quiescence and the invariants. */
@@ -78,6 +80,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     kafkaProxyPort: options.kafkaProxyPort ?? 19092,
     kafkaStateDir: join(REPO_ROOT, '.infra/kafka-chaos'),
     postgresRestart: options.postgresRestart ?? false,
+    serviceSessionTimeoutMs: SERVICE_SESSION_TIMEOUT_MS,
     gatewaySessionTimeoutMs: GATEWAY_SESSION_TIMEOUT_MS,
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   });

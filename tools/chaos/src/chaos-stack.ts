@@ -32,6 +32,8 @@ export interface ChaosStackOptions {
   kafkaStateDir: string;
   /** Postgres faults restart the machine's cluster instead of terminating the run's backends. */
   postgresRestart: boolean;
+  /** Kafka session timeouts: how long a killed or paused consumer holds its partitions. */
+  serviceSessionTimeoutMs: number;
   gatewaySessionTimeoutMs: number;
   redisUrl?: string;
   env?: Record<string, string>;
@@ -112,6 +114,7 @@ export class ChaosStack {
         MESSAGING_TOPIC_PREFIX: this.topicPrefix,
         KAFKA_TOPIC_PREFIX: this.topicPrefix,
         SHUTDOWN_TIMEOUT_MS: '15000',
+        KAFKA_SESSION_TIMEOUT_MS: String(this.options.serviceSessionTimeoutMs),
         ...this.options.env,
       },
     });

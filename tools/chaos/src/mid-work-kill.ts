@@ -14,8 +14,10 @@ export interface MidWorkKill {
   observed: boolean;
   /** Sightings of the condition (or requests sent) until it held with the process stopped. */
   tries: number;
-  /** From the planned kill time until the SIGKILL. */
+  /** From the start of the look for the condition until the SIGKILL. */
   waitedMs: number;
+  /** Consumer kills: how long the kill first waited for the saga to reach the target. */
+  flowWaitMs?: number;
   atKill: {
     inFlightOrders: number;
     backlogRows?: number;
@@ -75,6 +77,8 @@ export interface KillContext {
   background: (work: Promise<void>) => void;
   /** How long to wait for the condition, ms. */
   boundMs?: number;
+  /** How long a consumer kill waits for the saga to reach its target before it is put off, ms. */
+  flowBoundMs?: number;
 }
 
 const POLL_MS = 2;
@@ -87,6 +91,10 @@ const REACH_DB_MS = 150;
 const DEFAULT_BOUND_MS = 6_000;
 /** The relay's target has its Kafka traffic slowed: its consumers bring new work more slowly. */
 const MID_BATCH_BOUND_MS = 10_000;
+/** Before a consumer kill: how long to wait for the saga to reach the target, and what counts as reaching it. */
+const FLOW_BOUND_MS = 20_000;
+const FLOW_WINDOW_MS = 2_000;
+const FLOW_POLL_MS = 200;
 /** Each answered try is an order of the run: keep their number small. */
 const MAX_REQUESTS = 12;
 export const MID_REQUEST_BODY = {
@@ -125,14 +133,39 @@ export async function killMidWork(
   const probe = new DbActivityProbe(ctx.stack.databaseUrl(target), target);
   try {
     if (wanted === 'request-in-flight') return await killMidRequest(ctx, probe, started, lastChance);
-    if (wanted === 'relay-mid-batch') return await killRelayMidBatch(ctx, probe, target, started, lastChance);
-    const outcome = await killWhen(ctx, probe, target, wanted, started, DEFAULT_BOUND_MS, lastChance, () =>
-      lookForTransaction(probe),
-    );
-    return 'deferred' in outcome ? outcome : outcome.record;
+    // A consumer's work comes from the saga: while another fault stalls it, nothing is there to catch.
+    const flowing = await waitForFlow(probe, ctx.flowBoundMs ?? FLOW_BOUND_MS);
+    if (!flowing && !lastChance)
+      return { deferred: `no event reached ${target} within ${ctx.flowBoundMs ?? FLOW_BOUND_MS} ms` };
+    const from = Date.now();
+    const killed =
+      wanted === 'relay-mid-batch'
+        ? await killRelayMidBatch(ctx, probe, target, from, lastChance)
+        : await killWhen(ctx, probe, target, wanted, from, DEFAULT_BOUND_MS, lastChance, () =>
+            lookForTransaction(probe),
+          ).then((outcome) => ('deferred' in outcome ? outcome : outcome.record));
+    if (!('deferred' in killed)) killed.flowWaitMs = from - started;
+    return killed;
   } finally {
     await probe.close();
   }
+}
+
+/** Waits until the target's consumer applied an event in the last FLOW_WINDOW_MS; false past the bound. */
+async function waitForFlow(probe: DbActivityProbe, boundMs: number): Promise<boolean> {
+  const until = Date.now() + boundMs;
+  do {
+    const [row] = await probe
+      .query<{ recent: boolean }>(
+        `select exists (select 1 from messaging_inbox
+                         where processed_at > now() - make_interval(secs => $1::double precision / 1000)) as recent`,
+        [FLOW_WINDOW_MS],
+      )
+      .catch(() => [{ recent: false }]); // database cut off by another fault: not flowing
+    if (row.recent) return true;
+    await sleep(FLOW_POLL_MS);
+  } while (Date.now() < until);
+  return false;
 }
 
 /** What a look at the target found: the condition held (and what was seen), or what was missing. */

@@ -12,7 +12,7 @@ import { decodeEnvelope, EventEnvelope } from '../envelope/event-envelope';
 import type { OutboxWriter } from '../outbox/outbox-writer';
 import type { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
 import { DeliveryInfo, EventContext } from './event-context';
-import { backoffDelay, InvalidEventError, isPermanent, RetryPolicy } from './failure-policy';
+import { backoffDelay, InvalidEventError, isOutage, isPermanent, RetryPolicy } from './failure-policy';
 
 /** `ignored`: this service has no handler for the event's type (topics carry several types). */
 export type ProcessOutcome = 'processed' | 'duplicate' | 'dead-lettered' | 'ignored';
@@ -158,25 +158,45 @@ export class EventProcessor {
     }
     if (!this.deps.handlerFor(envelope.type)) return 'ignored';
 
+    // `counted`: failures of the event itself. An outage (database unreachable) is retried for as
+    // long as it lasts and counts none: the event is not at fault, and a dead letter would take a
+    // good event out of the saga. `outages` only grows the backoff.
+    let counted = 0;
+    let outages = 0;
     for (let attempt = 1; ; attempt++) {
       const delivery = { topic, partition, offset: message.offset, attempt };
       try {
         return await this.applyOnce(envelope, delivery);
       } catch (error) {
-        const final = isPermanent(error) || attempt >= this.deps.retry.maxAttempts;
-        this.logger.warn(
-          `${envelope.type} ${envelope.eventId} failed (attempt ${attempt}/${this.deps.retry.maxAttempts}${final ? ', giving up' : ''}): ${describe(error)}`,
+        const outage = !isPermanent(error) && isOutage(error);
+        if (outage) outages++;
+        else counted++;
+        const final = isPermanent(error) || counted >= this.deps.retry.maxAttempts;
+        this.logFailure(
+          envelope,
+          error,
+          outage
+            ? `outage, retry ${outages}`
+            : `attempt ${counted}/${this.deps.retry.maxAttempts}${final ? ', giving up' : ''}`,
+          outage ? outages : 0,
         );
         if (final) {
           const failure = { topic, partition, message, error, attempts: attempt, firstFailureAt };
           return withConsumerSpan(this.consumed(envelope, delivery), () => this.deadLetter(failure));
         }
         recordRetry(this.deps.group, envelope.type);
-        if (!(await this.deps.pause(backoffDelay(this.deps.retry, attempt)))) {
+        const delay = backoffDelay(this.deps.retry, outage ? outages : counted);
+        if (!(await this.deps.pause(delay))) {
           throw new ProcessingInterrupted(`stopped while retrying ${envelope.eventId}`);
         }
       }
     }
+  }
+
+  /** One line per failure; past the third retry of an outage only every tenth, so the log stays readable. */
+  private logFailure(envelope: EventEnvelope, error: unknown, what: string, outageRetry: number): void {
+    if (outageRetry > 3 && outageRetry % 10 !== 0) return;
+    this.logger.warn(`${envelope.type} ${envelope.eventId} failed (${what}): ${describe(error)}`);
   }
 
   /** Only ever inside `process` (which decides retries): one attempt, one CONSUMER span. */

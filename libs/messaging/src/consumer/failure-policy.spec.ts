@@ -3,9 +3,12 @@ import {
   backoffDelay,
   DEFAULT_RETRY_POLICY,
   InvalidEventError,
+  isOutage,
   isPermanent,
   PermanentEventError,
 } from './failure-policy';
+
+const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
 describe('failure policy', () => {
   it('treats malformed, invalid and domain-rejected events as permanent, anything else as transient', () => {
@@ -30,5 +33,23 @@ describe('failure policy', () => {
       backoffDelay(DEFAULT_RETRY_POLICY, i + 1, () => 1),
     ).reduce((a, b) => a + b, 0);
     expect(worst).toBeLessThanOrEqual(10_000);
+  });
+
+  it('tells an outage (database or network unreachable) from a failure of the event', () => {
+    expect(isOutage(withCode('read ECONNRESET', 'ECONNRESET'))).toBe(true);
+    expect(isOutage(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'))).toBe(true);
+    expect(isOutage(withCode('terminating connection due to administrator command', '57P01'))).toBe(true);
+    expect(isOutage(withCode('the database system is starting up', '57P03'))).toBe(true);
+    expect(isOutage(withCode('connection failure', '08006'))).toBe(true);
+    expect(isOutage(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isOutage(new Error('timeout exceeded when trying to connect'))).toBe(true);
+
+    expect(isOutage(withCode('deadlock detected', '40P01'))).toBe(false);
+    expect(isOutage(withCode('duplicate key value violates unique constraint', '23505'))).toBe(false);
+    expect(isOutage(withCode('syntax error', '42601'))).toBe(false);
+    expect(isOutage(new TypeError("Cannot read properties of undefined (reading 'sku')"))).toBe(false);
+    expect(isOutage(new PermanentEventError('unknown order'))).toBe(false);
+    expect(isOutage(undefined)).toBe(false);
+    expect(isOutage('ECONNRESET')).toBe(false);
   });
 });

@@ -30,6 +30,43 @@ export function isPermanent(error: unknown): boolean {
   );
 }
 
+/** Node socket errors: the connection to the database (or another dependency) went away. */
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+/** Postgres SQLSTATEs of a server that is shutting down, restarting or full (class 08 is matched as a class). */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** pg and its pool report a lost or unobtainable connection with these messages and no code. */
+const CONNECTION_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect/,
+  /is not queryable/,
+  /^Client was closed and is not queryable/,
+];
+
+/**
+ * The failure says a dependency is unreachable, not that the event is bad: an outage. Retrying
+ * such a failure does not use up the event's attempts (the consumer waits for the database to come
+ * back instead of dead-lettering events that are fine). TypeORM's QueryFailedError copies the
+ * driver's `code` onto itself.
+ */
+export function isOutage(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (CONNECTION_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code)) return true;
+    if (/^08[0-9A-Z]{3}$/.test(code)) return true; // connection exception
+  }
+  return typeof message === 'string' && CONNECTION_MESSAGES.some((pattern) => pattern.test(message));
+}
+
 /** "Full jitter" exponential backoff: uniform in [0, min(max, initial * 2^(attempt-1))]. */
 export function backoffDelay(
   policy: RetryPolicy,

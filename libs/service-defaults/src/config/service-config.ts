@@ -11,6 +11,11 @@ export interface CommonConfig {
   REDIS_URL: string | undefined;
   OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined;
   SHUTDOWN_TIMEOUT_MS: number;
+  /**
+   * Kafka consumer session timeout: how long a member that stopped heartbeating (killed, paused)
+   * keeps its partitions, and so how long a restarted replica waits to rejoin its group.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: number;
 }
 
 export const DEV_JWT_SECRET = 'orderflow-dev-secret-change-me-0123456789';
@@ -37,6 +42,7 @@ export function commonConfigSpec(service: ServiceIdentity): EnvSpec<CommonConfig
     REDIS_URL: env.optionalUrl({ protocols: ['redis', 'rediss'] }),
     OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http', 'https'] }),
     SHUTDOWN_TIMEOUT_MS: env.int({ min: 100, max: 120_000, default: 10_000 }),
+    KAFKA_SESSION_TIMEOUT_MS: env.int({ min: 6_000, max: 300_000, default: 30_000 }),
   };
 }
 
