@@ -45,7 +45,7 @@ const HEALTH_CHECK = /^\s*select 1\s*;?\s*$/i;
 
 /**
  * Looks at one service's database from a connection of its own (direct, not through the run's
- * proxy): outbox backlog, the service's open transactions, the relay's connection. A sample that
+ * proxy): outbox backlog, the service's open transactions, the relay's connection. A query that
  * fails (a Postgres outage terminated the connection) throws; the next one reconnects.
  */
 export class DbActivityProbe {
@@ -57,14 +57,8 @@ export class DbActivityProbe {
   ) {}
 
   async sample(): Promise<ActivitySample> {
-    const client = await this.connect();
-    try {
-      const { rows } = await client.query<{ backlog: number; backends: Backend[] }>(SAMPLE_SQL);
-      return classify(this.app, rows[0].backlog, rows[0].backends);
-    } catch (error) {
-      await this.close();
-      throw error;
-    }
+    const [row] = await this.query<{ backlog: number; backends: Backend[] }>(SAMPLE_SQL, []);
+    return classify(this.app, row.backlog, row.backends);
   }
 
   /**
@@ -80,8 +74,7 @@ export class DbActivityProbe {
     let present = [...pids];
     const until = Date.now() + timeoutMs;
     while (present.length > 0 && Date.now() < until) {
-      const client = await this.connect();
-      const { rows } = await client.query<{ pid: number; open: boolean }>(
+      const rows = await this.query<{ pid: number; open: boolean }>(
         'select pid, xact_start is not null as open from pg_stat_activity where pid = any($1::int[])',
         [present],
       );
@@ -97,9 +90,15 @@ export class DbActivityProbe {
     };
   }
 
+  /** One query; a failure (e.g. an outage terminated the connection) drops the connection, so the next one reconnects. */
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
     const client = await this.connect();
-    return (await client.query(sql, params)).rows as T[];
+    try {
+      return (await client.query(sql, params)).rows as T[];
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
