@@ -90,7 +90,7 @@ const RESPONSE_SETTLE_MS = 25;
 const REACH_DB_MS = 150;
 const DEFAULT_BOUND_MS = 6_000;
 /** The relay's target has its Kafka traffic slowed: its consumers bring new work more slowly. */
-const MID_BATCH_BOUND_MS = 10_000;
+const MID_BATCH_BOUND_MS = 15_000;
 /** Before a consumer kill: how long to wait for the saga to reach the target, and what counts as reaching it. */
 const FLOW_BOUND_MS = 20_000;
 const FLOW_WINDOW_MS = 2_000;
@@ -151,9 +151,14 @@ export async function killMidWork(
   }
 }
 
-/** Waits until the target's consumer applied an event in the last FLOW_WINDOW_MS; false past the bound. */
+/**
+ * Waits until the target's consumer is applying events: one applied within the last
+ * FLOW_WINDOW_MS, twice in a row a window apart (a burst of catch-up after a rejoin is not yet
+ * flow). False past the bound.
+ */
 async function waitForFlow(probe: DbActivityProbe, boundMs: number): Promise<boolean> {
   const until = Date.now() + boundMs;
+  let seen = 0;
   do {
     const [row] = await probe
       .query<{ recent: boolean }>(
@@ -162,8 +167,9 @@ async function waitForFlow(probe: DbActivityProbe, boundMs: number): Promise<boo
         [FLOW_WINDOW_MS],
       )
       .catch(() => [{ recent: false }]); // database cut off by another fault: not flowing
-    if (row.recent) return true;
-    await sleep(FLOW_POLL_MS);
+    seen = row.recent ? seen + 1 : 0;
+    if (seen >= 2) return true;
+    await sleep(row.recent ? FLOW_WINDOW_MS : FLOW_POLL_MS);
   } while (Date.now() < until);
   return false;
 }
@@ -212,8 +218,8 @@ async function killRelayMidBatch(
       produce: { records, phase, ageMs },
     };
     record.atKill.relayBatch = batch;
-    const republished = await followBatch(stack, probe, target, batch, started + record.waitedMs);
-    if (republished) ctx.background(republished);
+    const followed = await followBatch(stack, probe, target, batch, started + record.waitedMs);
+    if (followed) ctx.background(followed.republished);
   }
   return record;
 }

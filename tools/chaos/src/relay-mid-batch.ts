@@ -6,9 +6,11 @@ import type { ProduceInFlight, ProducePhase } from './kafka-traffic';
 /**
  * Latency added to the target's Kafka connections while a relay-mid-batch kill waits: the
  * relay's send of the batch it has read is held this long on its way to the broker, and its
- * answer as long again on the way back, so the kill lands while the batch is in flight.
+ * answer as long again on the way back, so the kill lands while the batch is in flight (the
+ * probe looks every few ms). Kept short: the consumer's fetches and heartbeats are slowed too,
+ * and a member whose heartbeats lag past its session timeout would be evicted from its group.
  */
-export const RELAY_SEND_HOLD_MS = 1_500;
+export const RELAY_SEND_HOLD_MS = 500;
 /** The restarted relay has this long to publish the batch again (a restart may wait for Kafka). */
 const REPUBLISH_TIMEOUT_MS = 120_000;
 
@@ -63,8 +65,10 @@ export async function lookForMidBatch(
 
 /**
  * After the kill: the batch's row ids (the relay reads the oldest unpublished rows first and is
- * gone, so they stay unpublished until the restart), then, in the background, when the restarted
- * relay has published them.
+ * gone, so they stay unpublished until the restart), then `republished`, to be awaited in the
+ * background: it settles once the restarted relay has published them. (Wrapped in an object: a
+ * promise returned from an async function would be awaited with it, and the restart it waits
+ * for comes only after the kill returns.)
  */
 export async function followBatch(
   stack: ChaosStack,
@@ -72,7 +76,7 @@ export async function followBatch(
   target: string,
   batch: RelayBatchAtKill,
   killedAt: number,
-): Promise<Promise<void> | undefined> {
+): Promise<{ republished: Promise<void> } | undefined> {
   try {
     const rows = await probe.query<{ id: string }>(
       'select id::text from messaging_outbox where published_at is null order by id limit $1',
@@ -83,7 +87,7 @@ export async function followBatch(
     batch.republished = { error: `batch rows not read: ${(error as Error).message}` };
     return undefined;
   }
-  return waitRepublished(stack.databaseUrl(target), target, batch, killedAt);
+  return { republished: waitRepublished(stack.databaseUrl(target), target, batch, killedAt) };
 }
 
 async function waitRepublished(url: string, target: string, batch: RelayBatchAtKill, killedAt: number) {
