@@ -90,7 +90,7 @@ const RESPONSE_SETTLE_MS = 25;
 const REACH_DB_MS = 150;
 const DEFAULT_BOUND_MS = 6_000;
 /** The relay's target has its Kafka traffic slowed: its consumers bring new work more slowly. */
-const MID_BATCH_BOUND_MS = 15_000;
+const MID_BATCH_BOUND_MS = 25_000;
 /** Before a consumer kill: how long to wait for the saga to reach the target, and what counts as reaching it. */
 const FLOW_BOUND_MS = 20_000;
 const FLOW_WINDOW_MS = 2_000;
