@@ -27,8 +27,17 @@ export class ProcessingInterrupted extends Error {
   override readonly name = 'ProcessingInterrupted';
 }
 
+/**
+ * Locks, at the start of a run's transaction and in one fixed order, what the run's handlers are
+ * going to lock one by one (e.g. the products of every order in it): two runs of different
+ * partitions then wait for each other instead of deadlocking on rows they took in different
+ * orders. Only for runs of several events; one event's handler locks in its own fixed order.
+ */
+export type ChunkLocker = (manager: EntityManager, events: EventEnvelope[]) => Promise<void>;
+
 export interface EventProcessorDeps {
   group: string;
+  lockChunk?: ChunkLocker;
   dataSource: DataSource;
   outbox: OutboxWriter;
   deadLetters: DeadLetterPublisher;
@@ -100,12 +109,13 @@ export class EventProcessor {
   ): Promise<ProcessOutcome[]> {
     const handled = envelopes.map((envelope) => (this.deps.handlerFor(envelope.type) ? envelope : undefined));
     return this.deps.dataSource.transaction(async (manager) => {
-      const fresh = new Set(
-        await this.recordInbox(
+      const applicable = handled.filter((e) => e !== undefined);
+      const fresh = new Set(await this.recordInbox(manager, applicable));
+      if (this.deps.lockChunk)
+        await this.deps.lockChunk(
           manager,
-          handled.filter((e) => e !== undefined),
-        ),
-      );
+          applicable.filter((e) => fresh.has(e.eventId)),
+        );
       const outcomes: ProcessOutcome[] = [];
       for (const [i, envelope] of handled.entries()) {
         if (!envelope) {
@@ -129,14 +139,29 @@ export class EventProcessor {
    * Records (group, event id) for each envelope; returns the ids that were not there yet. Blocks
    * on the primary key while another member holds the same event uncommitted, so concurrent
    * redeliveries (rebalance) serialize and the later one sees a duplicate.
+   *
+   * First, in the same statement, it takes the transaction's advisory lock of every event key
+   * (the order id) in sorted order: the lock OutboxWriter takes per key, and the one a handler's
+   * row locks of that order would otherwise race for. Taken one event at a time, two runs of
+   * different partitions holding orders a and b would deadlock (a then b, b then a) and stall
+   * for Postgres' deadlock_timeout; taken up front in one order, one waits for the other.
    */
   private async recordInbox(manager: EntityManager, envelopes: EventEnvelope[]): Promise<string[]> {
     if (envelopes.length === 0) return [];
     const rows: Array<{ event_id: string }> = await manager.query(
-      `insert into messaging_inbox (consumer_group, event_id, event_type)
+      `with locked as (
+         select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest($4::text[]) as key
+       )
+       insert into messaging_inbox (consumer_group, event_id, event_type)
        select $1, * from unnest($2::uuid[], $3::text[])
+       where (select count(*) from locked) >= 0
        on conflict do nothing returning event_id`,
-      [this.deps.group, envelopes.map((e) => e.eventId), envelopes.map((e) => e.type)],
+      [
+        this.deps.group,
+        envelopes.map((e) => e.eventId),
+        envelopes.map((e) => e.type),
+        [...new Set(envelopes.map((e) => e.key))].sort(),
+      ],
     );
     return rows.map((row) => row.event_id);
   }

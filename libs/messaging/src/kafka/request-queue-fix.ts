@@ -23,7 +23,8 @@ interface RequestQueueInternals {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const RequestQueue = require('kafkajs/src/network/requestQueue') as { prototype: RequestQueueInternals };
 
-export const REQUEST_QUEUE_FIX_APPLIED = typeof RequestQueue.prototype.scheduleCheckPendingRequests === 'function';
+export const REQUEST_QUEUE_FIX_APPLIED =
+  typeof RequestQueue.prototype.scheduleCheckPendingRequests === 'function';
 
 if (REQUEST_QUEUE_FIX_APPLIED) {
   RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(
