@@ -8,7 +8,6 @@ import { INVENTORY_ENTITIES, ProductEntity } from './entities';
 import { INVENTORY_MIGRATIONS } from './migrations';
 import { ReleaseStockHandler } from './release-stock/release-stock.handler';
 import { ReserveStockHandler } from './reserve-stock/reserve-stock.handler';
-import { lockRunStock } from './stock/lock-run-stock';
 import { UpsertProductController } from './upsert-product/upsert-product.controller';
 
 export const SERVICE: ServiceIdentity = {
@@ -29,10 +28,7 @@ export const EVENT_HANDLERS = [ReserveStockHandler, ReleaseStockHandler, CommitS
     }),
     TypeOrmModule.forFeature([ProductEntity]),
     KafkaModule,
-    MessagingModule.forService({
-      produces: ['InventoryReserved', 'InventoryRejected', 'InventoryReleased'],
-      consumer: { lockChunk: lockRunStock },
-    }),
+    MessagingModule.forService({ produces: ['InventoryReserved', 'InventoryRejected', 'InventoryReleased'] }),
   ],
   controllers: [CatalogController, UpsertProductController, ...EVENT_HANDLERS],
 })

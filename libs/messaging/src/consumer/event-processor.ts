@@ -27,17 +27,8 @@ export class ProcessingInterrupted extends Error {
   override readonly name = 'ProcessingInterrupted';
 }
 
-/**
- * Locks, at the start of a run's transaction and in one fixed order, what the run's handlers are
- * going to lock one by one (e.g. the products of every order in it): two runs of different
- * partitions then wait for each other instead of deadlocking on rows they took in different
- * orders. Only for runs of several events; one event's handler locks in its own fixed order.
- */
-export type ChunkLocker = (manager: EntityManager, events: EventEnvelope[]) => Promise<void>;
-
 export interface EventProcessorDeps {
   group: string;
-  lockChunk?: ChunkLocker;
   dataSource: DataSource;
   outbox: OutboxWriter;
   deadLetters: DeadLetterPublisher;
@@ -111,11 +102,6 @@ export class EventProcessor {
     return this.deps.dataSource.transaction(async (manager) => {
       const applicable = handled.filter((e) => e !== undefined);
       const fresh = new Set(await this.recordInbox(manager, applicable));
-      if (this.deps.lockChunk)
-        await this.deps.lockChunk(
-          manager,
-          applicable.filter((e) => fresh.has(e.eventId)),
-        );
       const outcomes: ProcessOutcome[] = [];
       for (const [i, envelope] of handled.entries()) {
         if (!envelope) {

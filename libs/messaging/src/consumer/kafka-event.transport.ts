@@ -9,7 +9,7 @@ import type { EventEnvelope } from '../envelope/event-envelope';
 import { ensureTopics } from '../kafka/ensure-topics';
 import type { OutboxWriter } from '../outbox/outbox-writer';
 import type { EventContext } from './event-context';
-import { ChunkLocker, EventProcessor, ProcessOutcome } from './event-processor';
+import { EventProcessor, ProcessOutcome } from './event-processor';
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from './failure-policy';
 
 export interface KafkaEventTransportOptions {
@@ -26,8 +26,6 @@ export interface KafkaEventTransportOptions {
   partitionsConsumedConcurrently?: number;
   /** Most events of one partition applied in one transaction when they arrive together. */
   maxEventsPerTransaction?: number;
-  /** Locks what a run of events will lock, up front and in one order (see ChunkLocker). */
-  lockChunk?: ChunkLocker;
   /** Called after each message, e.g. for metrics or tests. */
   onOutcome?: (outcome: ProcessOutcome, event: { topic: string; partition: number; offset: string }) => void;
 }
@@ -78,7 +76,6 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       outbox: this.options.outbox,
       deadLetters: this.deadLetters,
       retry: this.options.retry,
-      lockChunk: this.options.lockChunk,
       handlerFor: (type) => this.invokerFor(type),
       pause: (ms) => this.pause(ms),
     });
