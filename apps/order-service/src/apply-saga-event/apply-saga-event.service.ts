@@ -34,14 +34,15 @@ export class ApplySagaEvent {
     eventId: string,
     event: SagaEvent,
   ): Promise<ApplyOutcome> {
-    const order = await manager.findOne(OrderEntity, {
-      where: { id: orderId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const locked = await lockOrder(manager, orderId);
     // The order commits before OrderCreated is published, so every later event finds it.
-    if (!order) throw new PermanentEventError(`${event.type} for unknown order ${orderId}`);
-    // A statement of its own, after the lock: its snapshot sees what the previous holder committed.
-    const { history, parked } = await loadHistoryAndParked(manager, orderId);
+    if (!locked) throw new PermanentEventError(`${event.type} for unknown order ${orderId}`);
+    const { order } = locked;
+    let { history, parked } = locked;
+    // History and parked events were read with the snapshot the statement started with. Had it
+    // waited for the row lock, the holder's commit would be missing from them: read them again.
+    if (history.at(-1)?.version !== order.version)
+      ({ history, parked } = await loadHistoryAndParked(manager, orderId));
     const result = plan(order.status, event, parked);
 
     const changes: Array<OutgoingEvent<'OrderStatusChanged'>> = [];
@@ -101,25 +102,79 @@ interface ParkedRow {
   event: SagaEvent;
 }
 
+const HISTORY_AND_PARKED = `
+  coalesce((select json_agg(json_build_object('status', status, 'version', version, 'reason', reason,
+                            'at', (extract(epoch from at) * 1000)::float8) order by version)
+            from order_history where order_id = $1), '[]'::json) as history,
+  coalesce((select json_agg(json_build_object('id', id::text, 'eventId', event_id, 'event', event) order by id)
+            from parked_events where order_id = $1), '[]'::json) as parked`;
+
+interface HistoryAndParkedRow {
+  history: Array<Omit<HistoryEntry, 'at'> & { at: number }>;
+  parked: ParkedRow[];
+}
+
+/**
+ * Locks the order's row and reads it with its history and parked events, in one round trip. The
+ * consumer already holds the order's advisory lock (taken with the inbox record, see
+ * EventProcessor.recordInbox), as does every transaction that changes the order, so the row
+ * lock is normally granted at once and the statement's snapshot is current.
+ */
+async function lockOrder(
+  manager: EntityManager,
+  orderId: string,
+): Promise<{ order: OrderEntity; history: HistoryEntry[]; parked: ParkedRow[] } | undefined> {
+  const [row]: Array<OrderRow & HistoryAndParkedRow> = await manager.query(
+    `select o.id, o.customer_id, o.status, o.version, o.items, o.total_cents, o.currency, o.reason,
+            o.payment_token, o.shipping_address, o.created_at, o.updated_at, ${HISTORY_AND_PARKED}
+       from orders o where o.id = $1 for update of o`,
+    [orderId],
+  );
+  if (!row) return undefined;
+  const order = Object.assign(new OrderEntity(), {
+    id: row.id,
+    customerId: row.customer_id,
+    status: row.status,
+    version: row.version,
+    items: row.items,
+    totalCents: row.total_cents === null ? null : Number(row.total_cents),
+    currency: row.currency,
+    reason: row.reason,
+    paymentToken: row.payment_token,
+    shippingAddress: row.shipping_address,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+  return { order, ...fromRow(row) };
+}
+
+interface OrderRow {
+  id: string;
+  customer_id: string;
+  status: OrderEntity['status'];
+  version: number;
+  items: OrderEntity['items'];
+  total_cents: string | null;
+  currency: string | null;
+  reason: string | null;
+  payment_token: string;
+  shipping_address: OrderEntity['shippingAddress'];
+  created_at: Date;
+  updated_at: Date;
+}
+
+function fromRow(row: HistoryAndParkedRow): { history: HistoryEntry[]; parked: ParkedRow[] } {
+  return {
+    history: row.history.map((h) => ({ ...h, at: new Date(Math.round(h.at)) })),
+    parked: row.parked,
+  };
+}
+
 /** The order's history and its parked events (oldest first), in one round trip. */
 async function loadHistoryAndParked(
   manager: EntityManager,
   orderId: string,
 ): Promise<{ history: HistoryEntry[]; parked: ParkedRow[] }> {
-  const [row]: Array<{
-    history: Array<Omit<HistoryEntry, 'at'> & { at: number }>;
-    parked: ParkedRow[];
-  }> = await manager.query(
-    `select
-       coalesce((select json_agg(json_build_object('status', status, 'version', version, 'reason', reason,
-                                 'at', (extract(epoch from at) * 1000)::float8) order by version)
-                 from order_history where order_id = $1), '[]'::json) as history,
-       coalesce((select json_agg(json_build_object('id', id::text, 'eventId', event_id, 'event', event) order by id)
-                 from parked_events where order_id = $1), '[]'::json) as parked`,
-    [orderId],
-  );
-  return {
-    history: row.history.map((h) => ({ ...h, at: new Date(Math.round(h.at)) })),
-    parked: row.parked,
-  };
+  const [row]: HistoryAndParkedRow[] = await manager.query(`select ${HISTORY_AND_PARKED}`, [orderId]);
+  return fromRow(row);
 }
