@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Kafka, KafkaJSProtocolError } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { waitFor } from '@orderflow/testing';
 import { ensureTopics, MESSAGING_MIGRATIONS, OutboxRelay, OutboxWriter } from '../src';
@@ -81,6 +82,34 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     });
     expect(header(ofOrder[0], 'correlation-id')).toBe(orderId);
     expect(header(ofOrder[0], 'producer')).toBe('relay-test');
+  });
+
+  it('replaces a producer the broker keeps refusing, then publishes the batch', async () => {
+    // After a broker restart kafkajs' idempotent producer can be refused for good ("out of order
+    // sequence number"). Stand-in: the relay's first producer fails every send that way.
+    let producers = 0;
+    const refused = Object.assign(
+      new KafkaJSProtocolError('The broker received an out of order sequence number'),
+      { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER', code: 45 },
+    );
+    const kafka = Object.create(bed.kafka) as Kafka;
+    kafka.producer = (config) => {
+      const producer = bed.kafka.producer(config);
+      if (producers++ === 0) producer.sendBatch = () => Promise.reject(refused);
+      return producer;
+    };
+    const relay = new OutboxRelay({ connectionString: bed.databaseUrl, kafka, standbyRetryMs: 100 });
+    relays.push(relay);
+    await relay.start();
+    const [eventId] = await record(randomUUID(), 1);
+
+    await bed.readTopic(bed.ordersTopic, (all) => eventIds(all).includes(eventId));
+    expect(producers).toBeGreaterThanOrEqual(2);
+    const [row] = await bed.query<{ published: boolean }>(
+      'select published_at is not null as published from messaging_outbox where event_id = $1',
+      [eventId],
+    );
+    expect(row.published).toBe(true);
   });
 
   it('publishes a row whose identity value became visible after later rows (nothing skipped)', async () => {

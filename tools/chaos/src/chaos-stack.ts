@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { deadLetterTopic, TOPIC_PARTITIONS, TOPICS } from '@orderflow/contracts';
+import { ensureTopics } from '@orderflow/messaging';
 import {
   AppSupervisor,
   createTestDatabase,
@@ -318,23 +319,11 @@ export class ChaosStack {
   }
 
   private async createTopics() {
-    const admin = this.kafka('chaos-topics').admin();
-    await admin.connect();
-    try {
-      const wanted = [
-        ...Object.values(TOPICS).map((topic) => `${this.topicPrefix}${topic}`),
-        ...this.deadLetterTopics(),
-      ];
-      const existing = new Set(await admin.listTopics());
-      const missing = [...new Set(wanted)].filter((t) => !existing.has(t));
-      if (missing.length > 0)
-        await admin.createTopics({
-          topics: missing.map((topic) => ({ topic, numPartitions: TOPIC_PARTITIONS })),
-          waitForLeaders: true,
-        });
-    } finally {
-      await admin.disconnect();
-    }
+    const wanted = [
+      ...Object.values(TOPICS).map((topic) => `${this.topicPrefix}${topic}`),
+      ...this.deadLetterTopics(),
+    ];
+    await ensureTopics(this.kafka('chaos-topics'), wanted, TOPIC_PARTITIONS);
   }
 
   /** Dead-letter topics the run's consumer groups may write to (prefixed and unprefixed group names). */

@@ -17,23 +17,27 @@ export interface DeadLetter {
 
 /** Copies a failed message, bytes untouched, to the group's dead-letter topic with failure headers. */
 export class DeadLetterPublisher {
-  private readonly producer: Producer;
+  private producer: Producer;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly group: string,
     readonly topic: string,
   ) {
-    this.producer = kafka.producer({
+    this.producer = this.createProducer();
+  }
+
+  connect = () => this.producer.connect();
+  disconnect = () => this.producer.disconnect();
+
+  private createProducer(): Producer {
+    return this.kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
     });
   }
-
-  connect = () => this.producer.connect();
-  disconnect = () => this.producer.disconnect();
 
   async publish(letter: DeadLetter): Promise<void> {
     const error =
@@ -50,10 +54,20 @@ export class DeadLetterPublisher {
       [DEAD_LETTER_HEADERS.firstFailureAt]: letter.firstFailureAt.toISOString(),
       [DEAD_LETTER_HEADERS.lastFailureAt]: letter.lastFailureAt.toISOString(),
     };
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: [{ key: letter.message.key, value: letter.message.value, headers }],
-    });
+    try {
+      await this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: [{ key: letter.message.key, value: letter.message.value, headers }],
+      });
+    } catch (error) {
+      // The caller redelivers and publishes again; with a new producer, as the relay does after a
+      // failed send (an idempotent producer can stay refused after a broker restart).
+      const failed = this.producer;
+      this.producer = this.createProducer();
+      await failed.disconnect().catch(() => undefined); // the send's error is the one that matters
+      await this.producer.connect().catch(() => undefined); // the next publish's send reports it
+      throw error;
+    }
   }
 }

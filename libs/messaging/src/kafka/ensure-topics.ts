@@ -15,8 +15,10 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
       await admin
         .createTopics({ topics: missing.map((topic) => ({ topic, numPartitions })), waitForLeaders: true })
         .catch((error: Error & { type?: string }) => {
-          // Another replica created it first.
-          if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
+          // Another replica created it first; or a broker that just started has created it but
+          // does not serve its partitions yet (kafkajs' leader wait gives up): the wait below.
+          if (error.type !== 'TOPIC_ALREADY_EXISTS' && error.type !== 'UNKNOWN_TOPIC_OR_PARTITION')
+            throw error;
         });
     }
     for (let attempt = 1; ; attempt++) {

@@ -88,15 +88,34 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.producer = this.options.kafka.producer({
+    this.producer = this.createProducer();
+    this.unobserveBacklog = observeOutboxBacklog(() => this.backlog());
+    // Connects to Kafka once active, inside the loop: a broker that is down delays, never fails, start-up.
+    this.loop = this.run();
+  }
+
+  private createProducer(): Producer {
+    return this.options.kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
     });
-    this.unobserveBacklog = observeOutboxBacklog(() => this.backlog());
-    // Connects to Kafka once active, inside the loop: a broker that is down delays, never fails, start-up.
-    this.loop = this.run();
+  }
+
+  /**
+   * After a failed send the idempotent producer's sequence numbers may no longer match the
+   * broker's (seen after a broker restart: every later send is refused with "out of order sequence
+   * number", for good). A new producer gets a new producer id and starts its sequences afresh;
+   * the batch is sent again (at least once: consumers dedupe).
+   */
+  private async replaceProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.createProducer();
+    this.producerConnected = false;
+    await old
+      ?.disconnect()
+      .catch((error: Error) => this.logger.warn(`disconnecting the failed producer: ${error.message}`));
   }
 
   /** Unpublished rows and the age of the oldest, for the metrics; only the active relay reports. */
@@ -145,6 +164,7 @@ export class OutboxRelay {
         }
       } catch (error) {
         this.logger.error(`relay cycle failed, reconnecting: ${(error as Error).message}`);
+        if (isKafkaError(error)) await this.replaceProducer();
         await this.closeConnection();
         await this.sleep(this.options.standbyRetryMs);
       }
@@ -288,4 +308,9 @@ export class OutboxRelay {
     this.wake = undefined;
     this.pendingWake = false;
   }
+}
+
+/** kafkajs' errors (KafkaJSProtocolError, KafkaJSNonRetriableError, …) as opposed to the database's. */
+function isKafkaError(error: unknown): boolean {
+  return error instanceof Error && error.name.startsWith('KafkaJS');
 }
