@@ -1,13 +1,6 @@
-import { SagaStack } from '@orderflow/testing';
+import { SagaStack, SYSTEM_APPS } from '@orderflow/testing';
 
-const APPS = [
-  'gateway',
-  'order-service',
-  'inventory-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-];
+const APPS = SYSTEM_APPS;
 
 // What every app serves besides its API: health, metrics, problem+json for unknown routes. Against
 // the apps as processes of this test or an already-running stack (E2E_TARGET).

@@ -15,6 +15,7 @@ import {
   placeOrder,
   request,
   SagaStack,
+  SYSTEM_APPS,
   uniqueName,
   waitFor,
   waitForStatus,
@@ -30,14 +31,7 @@ describe('fuzzing the running apps (e2e)', () => {
   let token: string;
   let admin: string;
   const customer = uniqueName('fuzz');
-  const APPS = [
-    'order-service',
-    'inventory-service',
-    'payment-service',
-    'shipping-service',
-    'notification-service',
-    'gateway',
-  ];
+  const APPS = SYSTEM_APPS;
   const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
   beforeAll(async () => {

@@ -6,20 +6,14 @@ import {
   ReceivedSpan,
   SagaStack,
   seedProduct,
+  SYSTEM_APPS,
   uniqueName,
   waitFor,
   waitForStatus,
 } from '@orderflow/testing';
 import { ancestry, brokenKafkaHops, describeTrace, kafkaHops, orphans, roots } from './trace-assertions';
 
-const APPS = [
-  'order-service',
-  'inventory-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-  'gateway',
-];
+const APPS = SYSTEM_APPS;
 
 // The whole stack as real processes exporting OTLP to an in-test receiver: one order is one trace.
 describe('one trace per order', () => {

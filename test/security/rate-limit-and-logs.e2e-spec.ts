@@ -6,19 +6,13 @@ import {
   request,
   SagaStack,
   SseClient,
+  SYSTEM_APPS,
   TEST_JWT_SECRET,
   uniqueName,
   waitForStatus,
 } from '@orderflow/testing';
 
-const APPS = [
-  'order-service',
-  'inventory-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-  'gateway',
-];
+const APPS = SYSTEM_APPS;
 
 /**
  * What only the apps as this test's processes can show (test/e2e-targets.js): order-service's

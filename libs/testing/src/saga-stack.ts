@@ -11,6 +11,16 @@ import { waitFor } from './wait-for';
 
 export const TEST_JWT_SECRET = 'orderflow-test-secret-0123456789-abcdefghij';
 
+/** Every app of the system: the five saga services and the gateway. */
+export const SYSTEM_APPS = [
+  'order-service',
+  'inventory-service',
+  'payment-service',
+  'shipping-service',
+  'notification-service',
+  'gateway',
+];
+
 export interface SagaStackOptions {
   /** Apps to run (default: every app of the workspace, or every app the external target names). */
   apps?: string[];
