@@ -42,15 +42,25 @@ interface SeenStatus {
   version: number;
 }
 
+/** Resyncs are paced below the gateway's per-socket limit (20 messages/s, bursts of 40). */
+const RESYNC_INTERVAL_MS = 70;
+/** A failed resync (not projected yet, rate-limited, unavailable, no ack) is retried for this long. */
+const RESYNC_RETRY_FOR_MS = 30_000;
+
 /**
- * One customer of the storefront: a Socket.IO connection to a gateway instance (reconnecting, and
- * re-subscribing to its orders on every reconnect), and the orders it placed.
+ * One customer of the storefront, following the client recipe of docs/live-status.md: a
+ * Socket.IO connection to a gateway instance (reconnecting), pushes applied in version order, a
+ * resync (`order.subscribe`) of an order after a gap, after placing it and of every order after a
+ * reconnect that was not recovered, and a failed resync retried shortly.
  */
 export class ChaosCustomer {
   readonly seen = new Map<string, SeenStatus>();
   readonly orders: string[] = [];
   reconnects = 0;
   private socket: Socket | undefined;
+  private readonly resyncQueue: Array<{ orderId: string; until: number }> = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     readonly id: string,
@@ -66,13 +76,15 @@ export class ChaosCustomer {
       reconnectionDelayMax: 2_000,
     });
     this.socket = socket;
-    socket.on('order.status', (event: { orderId: string; status: string; version: number }) =>
-      this.record(event.orderId, event),
-    );
+    socket.on('order.status', (event: { orderId: string; status: string; version: number }) => {
+      const known = this.seen.get(event.orderId);
+      if (!known || event.version > known.version + 1) this.resync(event.orderId); // unknown or gap
+      this.record(event.orderId, event);
+    });
     socket.on('connect', () => {
       if (socket.recovered) return;
       this.reconnects++;
-      for (const orderId of this.orders) this.subscribe(orderId);
+      this.resubscribeAll();
     });
     // A server-side disconnect is not retried by socket.io-client: reconnect by hand.
     socket.on('disconnect', (reason) => {
@@ -83,30 +95,48 @@ export class ChaosCustomer {
 
   track(orderId: string): void {
     this.orders.push(orderId);
-    this.subscribe(orderId);
-  }
-
-  /** Asks the gateway for the current snapshot of an order (as a reconnecting client does). */
-  subscribe(orderId: string): void {
-    const socket = this.socket;
-    if (!socket?.connected) return; // the reconnect handler subscribes again
-    socket
-      .timeout(5_000)
-      .emit(
-        'order.subscribe',
-        { orderId },
-        (error: Error | null, ack?: { ok: boolean; order?: OrderSnapshot }) => {
-          if (!error && ack?.ok && ack.order) this.record(orderId, ack.order);
-        },
-      );
+    this.resync(orderId);
   }
 
   resubscribeAll(): void {
-    for (const orderId of this.orders) this.subscribe(orderId);
+    for (const orderId of this.orders) this.resync(orderId);
   }
 
   close(): void {
+    this.closed = true;
+    clearTimeout(this.resyncTimer);
     this.socket?.close();
+  }
+
+  /** Queues a snapshot read of the order (once: a queued order is not queued twice). */
+  private resync(orderId: string, until = Date.now() + RESYNC_RETRY_FOR_MS): void {
+    if (this.resyncQueue.some((queued) => queued.orderId === orderId)) return;
+    this.resyncQueue.push({ orderId, until });
+    this.resyncTimer ??= setTimeout(() => this.sendNextResync(), 0);
+  }
+
+  private sendNextResync(): void {
+    this.resyncTimer = undefined;
+    const next = this.resyncQueue.shift();
+    if (!next || this.closed) return;
+    const socket = this.socket;
+    // Disconnected: the reconnect resyncs every order anyway.
+    if (socket?.connected) {
+      socket
+        .timeout(5_000)
+        .emit(
+          'order.subscribe',
+          { orderId: next.orderId },
+          (error: Error | null, ack?: { ok: boolean; order?: OrderSnapshot }) => {
+            if (!error && ack?.ok && ack.order) return this.record(next.orderId, ack.order);
+            // not_found (not projected yet), rate_limited, unavailable, or no ack: try again shortly.
+            if (Date.now() < next.until && !this.closed)
+              setTimeout(() => this.resync(next.orderId, next.until), 500);
+          },
+        );
+    }
+    if (this.resyncQueue.length > 0)
+      this.resyncTimer = setTimeout(() => this.sendNextResync(), RESYNC_INTERVAL_MS);
   }
 
   private record(orderId: string, event: SeenStatus) {

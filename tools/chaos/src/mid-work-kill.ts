@@ -116,20 +116,7 @@ export async function killMidWork(
   lastChance = true,
 ): Promise<MidWorkKill | DeferredKill> {
   const started = Date.now();
-  if (wanted === 'under-load') {
-    const inFlightOrders = ctx.inFlightOrders();
-    await ctx.stack.kill(target);
-    const record: MidWorkKill = {
-      target,
-      wanted,
-      observed: inFlightOrders > 0,
-      tries: 1,
-      waitedMs: 0,
-      atKill: { inFlightOrders },
-    };
-    if (inFlightOrders === 0) record.note = 'no order was in flight when it was killed';
-    return record;
-  }
+  if (wanted === 'under-load') return killUnderLoad(ctx, target, started, lastChance);
   const probe = new DbActivityProbe(ctx.stack.databaseUrl(target), target);
   try {
     if (wanted === 'request-in-flight') return await killMidRequest(ctx, probe, started, lastChance);
@@ -146,6 +133,41 @@ export async function killMidWork(
           ).then((outcome) => ('deferred' in outcome ? outcome : outcome.record));
     if (!('deferred' in killed)) killed.flowWaitMs = from - started;
     return killed;
+  } finally {
+    await probe.close();
+  }
+}
+
+/**
+ * A gateway instance is killed while status pushes flow: the gateways' shared consumer applied
+ * OrderStatusChanged events in two windows in a row (their projection's inbox). Its clients must
+ * then reconnect and still end showing every final status.
+ */
+async function killUnderLoad(
+  ctx: KillContext,
+  target: string,
+  started: number,
+  lastChance: boolean,
+): Promise<MidWorkKill | DeferredKill> {
+  const bound = ctx.flowBoundMs ?? FLOW_BOUND_MS;
+  const probe = new DbActivityProbe(ctx.stack.databaseUrl('gateway'), 'gateway');
+  try {
+    const flowing = await waitForFlow(probe, bound);
+    if (!flowing && !lastChance)
+      return { deferred: `no status push reached the gateways within ${bound} ms` };
+    const inFlightOrders = ctx.inFlightOrders();
+    await ctx.stack.kill(target);
+    const record: MidWorkKill = {
+      target,
+      wanted: 'under-load',
+      observed: flowing,
+      tries: 1,
+      waitedMs: 0,
+      flowWaitMs: Date.now() - started,
+      atKill: { inFlightOrders },
+    };
+    if (!flowing) record.note = `no status push reached the gateways within ${bound} ms; killed anyway`;
+    return record;
   } finally {
     await probe.close();
   }
