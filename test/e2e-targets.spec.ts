@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '@orderflow/testing';
+// test/e2e-targets.js is CommonJS (jest.config.js requires it too), so it is required, not imported.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { EXTERNAL, PROCESS_ONLY } = require('./e2e-targets') as {
   EXTERNAL: string[];

@@ -1,7 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
-import { DEMO_ADDRESS, placeOrder, REPO_ROOT, SagaStack, seedProduct, uniqueName } from '@orderflow/testing';
+import {
+  DEMO_ADDRESS,
+  placeOrder,
+  REPO_ROOT,
+  SagaStack,
+  seedProduct,
+  SYSTEM_APPS,
+  uniqueName,
+} from '@orderflow/testing';
 import { connectClient, LiveClient, statusesOf, subscribe, waitForStatuses } from './support';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -22,14 +30,7 @@ describe('gateway on the real saga', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
     stack = await SagaStack.start({
-      apps: [
-        'order-service',
-        'inventory-service',
-        'payment-service',
-        'shipping-service',
-        'notification-service',
-        'gateway',
-      ],
+      apps: SYSTEM_APPS,
     });
     gatewayUrl = stack.url('gateway');
     await seedProduct(stack.url('inventory-service'), stack.token('ops', { admin: true }), sku, {

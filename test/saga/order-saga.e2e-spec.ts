@@ -2,6 +2,7 @@ import type { OrderSnapshot, OrderStatus } from '@orderflow/contracts';
 import {
   placeOrder,
   request,
+  SAGA_SERVICES,
   SagaStack,
   seedProduct,
   uniqueName,
@@ -14,13 +15,7 @@ import { Page, Payment, SagaApi } from './support/saga-api';
 // fresh databases and topics or an already-running stack (E2E_TARGET): unique customers and SKUs,
 // nothing assumes an empty database. One stack for the whole file (start-up dominates the wall
 // time). What needs an app stopped and restarted is in payment-outage.e2e-spec.ts.
-const SERVICES = [
-  'order-service',
-  'inventory-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-];
+const SERVICES = SAGA_SERVICES;
 const TERMINAL: OrderStatus[] = ['SHIPPING_SCHEDULED', 'REJECTED', 'CANCELLED'];
 
 describe('the order saga, end to end', () => {

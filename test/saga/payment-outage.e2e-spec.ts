@@ -1,5 +1,13 @@
 import type { OrderStatus } from '@orderflow/contracts';
-import { getOrder, placeOrder, SagaStack, seedProduct, uniqueName, waitForStatus } from '@orderflow/testing';
+import {
+  getOrder,
+  placeOrder,
+  SAGA_SERVICES,
+  SagaStack,
+  seedProduct,
+  uniqueName,
+  waitForStatus,
+} from '@orderflow/testing';
 import { SagaApi } from './support/saga-api';
 
 // The saga through an outage: payment-service killed while orders arrive, then started again on
@@ -13,13 +21,7 @@ describe('the order saga through a payment-service outage', () => {
 
   beforeAll(async () => {
     stack = await SagaStack.start({
-      apps: [
-        'order-service',
-        'inventory-service',
-        'payment-service',
-        'shipping-service',
-        'notification-service',
-      ],
+      apps: SAGA_SERVICES,
     });
     api = new SagaApi(stack);
   }, 170_000);

@@ -113,3 +113,17 @@ export async function seedProduct(
   if (res.status >= 300)
     throw new Error(`PUT /products/${sku} answered ${res.status}: ${JSON.stringify(res.body)}`);
 }
+
+/** Places an order and waits until it is shipped; returns its id. A refusal (not 202) throws. */
+export async function placeShippedOrder(
+  orderServiceUrl: string,
+  token: string,
+  body: PlaceOrderBody,
+  timeoutMs = 90_000,
+): Promise<string> {
+  const placed = await placeOrder(orderServiceUrl, token, body);
+  if (placed.status !== 202)
+    throw new Error(`POST /orders answered ${placed.status}, expected 202: ${JSON.stringify(placed.body)}`);
+  await waitForStatus(orderServiceUrl, token, placed.body.orderId, 'SHIPPING_SCHEDULED', { timeoutMs });
+  return placed.body.orderId;
+}

@@ -11,15 +11,16 @@ import { waitFor } from './wait-for';
 
 export const TEST_JWT_SECRET = 'orderflow-test-secret-0123456789-abcdefghij';
 
-/** Every app of the system: the five saga services and the gateway. */
-export const SYSTEM_APPS = [
+/** The five services of the saga. */
+export const SAGA_SERVICES = [
   'order-service',
   'inventory-service',
   'payment-service',
   'shipping-service',
   'notification-service',
-  'gateway',
 ];
+/** Every app of the system: the saga's services and the gateway. */
+export const SYSTEM_APPS = [...SAGA_SERVICES, 'gateway'];
 
 export interface SagaStackOptions {
   /** Apps to run (default: every app of the workspace, or every app the external target names). */

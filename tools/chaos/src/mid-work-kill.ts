@@ -121,9 +121,8 @@ export async function killMidWork(
   try {
     if (wanted === 'request-in-flight') return await killMidRequest(ctx, probe, started, lastChance);
     // A consumer's work comes from the saga: while another fault stalls it, nothing is there to catch.
-    const flowing = await waitForFlow(probe, ctx.flowBoundMs ?? FLOW_BOUND_MS);
-    if (!flowing && !lastChance)
-      return { deferred: `no event reached ${target} within ${ctx.flowBoundMs ?? FLOW_BOUND_MS} ms` };
+    const flow = await awaitFlow(ctx, probe, `no event reached ${target}`, lastChance);
+    if ('deferred' in flow) return flow;
     const from = Date.now();
     const killed =
       wanted === 'relay-mid-batch'
@@ -149,28 +148,42 @@ async function killUnderLoad(
   started: number,
   lastChance: boolean,
 ): Promise<MidWorkKill | DeferredKill> {
-  const bound = ctx.flowBoundMs ?? FLOW_BOUND_MS;
   const probe = new DbActivityProbe(ctx.stack.databaseUrl('gateway'), 'gateway');
   try {
-    const flowing = await waitForFlow(probe, bound);
-    if (!flowing && !lastChance)
-      return { deferred: `no status push reached the gateways within ${bound} ms` };
+    const flow = await awaitFlow(ctx, probe, 'no status push reached the gateways', lastChance);
+    if ('deferred' in flow) return flow;
     const inFlightOrders = ctx.inFlightOrders();
     await ctx.stack.kill(target);
     const record: MidWorkKill = {
       target,
       wanted: 'under-load',
-      observed: flowing,
+      observed: flow.missing === undefined,
       tries: 1,
       waitedMs: 0,
       flowWaitMs: Date.now() - started,
       atKill: { inFlightOrders },
     };
-    if (!flowing) record.note = `no status push reached the gateways within ${bound} ms; killed anyway`;
+    if (flow.missing) record.note = `${flow.missing}; killed anyway`;
     return record;
   } finally {
     await probe.close();
   }
+}
+
+/**
+ * Waits for the saga to reach the probe's database (waitForFlow). Not reached: the kill is put
+ * off, or on its last chance goes ahead with `missing` saying what was not seen.
+ */
+async function awaitFlow(
+  ctx: KillContext,
+  probe: DbActivityProbe,
+  notReached: string,
+  lastChance: boolean,
+): Promise<{ missing?: string } | DeferredKill> {
+  const bound = ctx.flowBoundMs ?? FLOW_BOUND_MS;
+  if (await waitForFlow(probe, bound)) return {};
+  const missing = `${notReached} within ${bound} ms`;
+  return lastChance ? { missing } : { deferred: missing };
 }
 
 /**

@@ -1,5 +1,7 @@
-import { IHeaders, Kafka, KafkaMessage, Partitioners, Producer } from 'kafkajs';
+import { Logger } from '@nestjs/common';
+import { IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { DEAD_LETTER_HEADERS } from '@orderflow/contracts';
+import { idempotentProducer, renewProducer } from '../kafka/idempotent-producer';
 
 /** `permanent`: not retried (malformed, schema-invalid, PermanentEventError); `exhausted`: out of attempts. */
 export type DeadLetterReason = 'permanent' | 'exhausted';
@@ -17,6 +19,7 @@ export interface DeadLetter {
 
 /** Copies a failed message, bytes untouched, to the group's dead-letter topic with failure headers. */
 export class DeadLetterPublisher {
+  private readonly logger = new Logger('dead-letters');
   private producer: Producer;
 
   constructor(
@@ -24,20 +27,11 @@ export class DeadLetterPublisher {
     private readonly group: string,
     readonly topic: string,
   ) {
-    this.producer = this.createProducer();
+    this.producer = idempotentProducer(kafka);
   }
 
   connect = () => this.producer.connect();
   disconnect = () => this.producer.disconnect();
-
-  private createProducer(): Producer {
-    return this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-  }
 
   async publish(letter: DeadLetter): Promise<void> {
     const error =
@@ -60,14 +54,15 @@ export class DeadLetterPublisher {
         acks: -1,
         messages: [{ key: letter.message.key, value: letter.message.value, headers }],
       });
-    } catch (error) {
-      // The caller redelivers and publishes again; with a new producer, as the relay does after a
-      // failed send (an idempotent producer can stay refused after a broker restart).
-      const failed = this.producer;
-      this.producer = this.createProducer();
-      await failed.disconnect().catch(() => undefined); // the send's error is the one that matters
-      await this.producer.connect().catch(() => undefined); // the next publish's send reports it
-      throw error;
+    } catch (sendError) {
+      // The caller redelivers and publishes again, through a new producer as the relay does.
+      this.producer = await renewProducer(this.kafka, this.producer, this.logger);
+      await this.producer
+        .connect()
+        .catch((reason: Error) =>
+          this.logger.warn(`dead-letter producer not reconnected: ${reason.message}`),
+        );
+      throw sendError;
     }
   }
 }

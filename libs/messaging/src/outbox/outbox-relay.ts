@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
+import { Kafka, Message, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { observeOutboxBacklog, withProducerSpans } from '@orderflow/service-defaults';
+import { idempotentProducer, renewProducer } from '../kafka/idempotent-producer';
 import { OUTBOX_CHANNEL } from './messaging-schema.migration';
 
 export interface OutboxRelayOptions {
@@ -88,34 +89,16 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.producer = this.createProducer();
+    this.producer = idempotentProducer(this.options.kafka);
     this.unobserveBacklog = observeOutboxBacklog(() => this.backlog());
     // Connects to Kafka once active, inside the loop: a broker that is down delays, never fails, start-up.
     this.loop = this.run();
   }
 
-  private createProducer(): Producer {
-    return this.options.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-  }
-
-  /**
-   * After a failed send the idempotent producer's sequence numbers may no longer match the
-   * broker's (seen after a broker restart: every later send is refused with "out of order sequence
-   * number", for good). A new producer gets a new producer id and starts its sequences afresh;
-   * the batch is sent again (at least once: consumers dedupe).
-   */
+  /** After a failed send: the batch goes out again through a new producer (see renewProducer). */
   private async replaceProducer(): Promise<void> {
-    const old = this.producer;
-    this.producer = this.createProducer();
+    this.producer = await renewProducer(this.options.kafka, this.producer, this.logger);
     this.producerConnected = false;
-    await old
-      ?.disconnect()
-      .catch((error: Error) => this.logger.warn(`disconnecting the failed producer: ${error.message}`));
   }
 
   /** Unpublished rows and the age of the oldest, for the metrics; only the active relay reports. */
