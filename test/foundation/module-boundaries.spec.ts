@@ -1,14 +1,25 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '../..');
 
+/** The nx CLI's entry point, from its package's `bin` (it moved between releases). */
+const nxBin = () => {
+  const manifest = require.resolve('nx/package.json', { paths: [root] });
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: { nx: string } };
+  return join(manifest, '..', bin.nx);
+};
+
 /** Lints `code` as if it were the file at `filePath` (relative to the repo), with the repo's config. */
 function lint(filePath: string, code: string) {
-  spawnSync(process.execPath, [join(root, 'node_modules/nx/bin/nx.js'), 'show', 'projects'], {
+  // The boundary rule reads the cached project graph; without one it skips silently.
+  const graph = spawnSync(process.execPath, [nxBin(), 'show', 'projects'], {
     cwd: root,
     env: { ...process.env, NX_DAEMON: 'false' },
+    encoding: 'utf8',
   });
+  if (graph.status !== 0) throw new Error(`nx show projects failed: ${graph.stderr}`);
   const result = spawnSync(
     process.execPath,
     [

@@ -3,11 +3,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { KafkaModule, MESSAGING_MIGRATIONS, MessagingModule } from '@orderflow/messaging';
 import { DatabaseModule, ServiceDefaultsModule, ServiceIdentity } from '@orderflow/service-defaults';
 import { CatalogController } from './browse-catalog/catalog.controller';
-import { CommitStockHandler } from './commit-stock/commit-stock.handler';
 import { INVENTORY_ENTITIES, ProductEntity } from './entities';
 import { INVENTORY_MIGRATIONS } from './migrations';
-import { ReleaseStockHandler } from './release-stock/release-stock.handler';
 import { ReserveStockHandler } from './reserve-stock/reserve-stock.handler';
+import { SettleReservationsHandler } from './settle-reservation/settle-reservations.handler';
 import { UpsertProductController } from './upsert-product/upsert-product.controller';
 
 export const SERVICE: ServiceIdentity = {
@@ -16,8 +15,13 @@ export const SERVICE: ServiceIdentity = {
   database: 'orderflow_inventory',
 };
 
-/** Every event this service reacts to: OrderCreated, PaymentFailed, PaymentProcessed. */
-export const EVENT_HANDLERS = [ReserveStockHandler, ReleaseStockHandler, CommitStockHandler];
+/**
+ * Every event this service reacts to: OrderCreated (ReserveStockHandler), PaymentProcessed and
+ * PaymentFailed (SettleReservationsHandler). Both are batch handlers, and each topic's types go to
+ * one of them, so a consumer run (one partition of one topic) is one handler call: it locks its
+ * product rows in one sorted statement per transaction, which is what keeps runs deadlock-free.
+ */
+export const EVENT_HANDLERS = [ReserveStockHandler, SettleReservationsHandler];
 
 @Module({
   imports: [

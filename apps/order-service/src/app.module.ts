@@ -1,13 +1,8 @@
 import { Module } from '@nestjs/common';
 import { KafkaModule, MESSAGING_MIGRATIONS, MessagingModule } from '@orderflow/messaging';
 import { DatabaseModule, ServiceDefaultsModule, ServiceIdentity } from '@orderflow/service-defaults';
-import { ApplySagaEvent } from './apply-saga-event/apply-saga-event.service';
-import { InventoryRejectedHandler } from './apply-saga-event/inventory-rejected.handler';
-import { InventoryReleasedHandler } from './apply-saga-event/inventory-released.handler';
-import { InventoryReservedHandler } from './apply-saga-event/inventory-reserved.handler';
-import { PaymentFailedHandler } from './apply-saga-event/payment-failed.handler';
-import { PaymentProcessedHandler } from './apply-saga-event/payment-processed.handler';
-import { ShipmentScheduledHandler } from './apply-saga-event/shipment-scheduled.handler';
+import { ApplySagaEventsHandler } from './apply-saga-event/apply-saga-events.handler';
+import { ApplySagaEvents } from './apply-saga-event/apply-saga-events.service';
 import { GetOrderController } from './get-order/get-order.controller';
 import { ListOrdersController } from './list-orders/list-orders.controller';
 import { OrderSchema1764200000000 } from './migrations/1764200000000-order-schema.migration';
@@ -24,16 +19,6 @@ export const SERVICE: ServiceIdentity = {
   database: 'orderflow_order',
 };
 
-/** The saga events order-service applies to its state machine (its subscriptions). */
-const SAGA_EVENT_HANDLERS = [
-  InventoryReservedHandler,
-  InventoryRejectedHandler,
-  PaymentProcessedHandler,
-  PaymentFailedHandler,
-  InventoryReleasedHandler,
-  ShipmentScheduledHandler,
-];
-
 @Module({
   imports: [
     ServiceDefaultsModule,
@@ -44,7 +29,13 @@ const SAGA_EVENT_HANDLERS = [
     KafkaModule,
     MessagingModule.forService({ produces: ['OrderCreated', 'OrderStatusChanged'] }),
   ],
-  controllers: [PlaceOrderController, GetOrderController, ListOrdersController, ...SAGA_EVENT_HANDLERS],
-  providers: [PlaceOrder, ApplySagaEvent, OrderStatusRecorder],
+  controllers: [
+    PlaceOrderController,
+    GetOrderController,
+    ListOrdersController,
+    // The saga events it consumes, applied a consumer run at a time.
+    ApplySagaEventsHandler,
+  ],
+  providers: [PlaceOrder, ApplySagaEvents, OrderStatusRecorder],
 })
 export class AppModule {}

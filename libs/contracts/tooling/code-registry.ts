@@ -1,5 +1,6 @@
 // The code side of the event API, read statically from apps/*/src: which service subscribes to
-// which event (`@EventPattern('<EventType>')` handlers) and which events it publishes
+// which event (`@EventPattern('<EventType>')` and `@EventBatchPattern(['<EventType>', …])`
+// handlers) and which events it publishes
 // (`ctx.publish('<EventType>', …)`, `outbox.add(manager, '<EventType>', …)`).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -13,11 +14,11 @@ export interface CodeReference {
 export interface CodeRegistry {
   subscriptions: CodeReference[];
   publications: CodeReference[];
-  /** `@EventPattern(…)` whose argument is not a string literal: the scan cannot read it. */
+  /** `@EventPattern(…)` whose argument is not a string literal (or an array of them): the scan cannot read it. */
   unreadable: string[];
 }
 
-const PATTERN_CALL = /@EventPattern\(\s*([^)]*)\)/g;
+const PATTERN_CALL = /@(EventPattern|EventBatchPattern)\(\s*([^)]*)\)/g;
 const STRING_LITERAL = /^(['"`])([A-Za-z][A-Za-z0-9]*)\1$/;
 // publish('X', …) or add(manager, 'X', …): the event type literal is the 1st or the 2nd argument.
 const PUBLISH_CALL = /\.(?:publish|add)\(\s*(?:[\w.]+\s*,\s*)?(['"])([A-Z][A-Za-z0-9]*)\1/g;
@@ -39,10 +40,11 @@ export function scanCodeRegistry(appsDir: string, repoRoot: string): CodeRegistr
     for (const path of sourceFiles(join(appsDir, service, 'src'))) {
       const source = readFileSync(path, 'utf8');
       const file = relative(repoRoot, path);
-      for (const [, argument] of source.matchAll(PATTERN_CALL)) {
-        const literal = STRING_LITERAL.exec(argument.trim());
-        if (literal) registry.subscriptions.push({ service, eventType: literal[2], file });
-        else registry.unreadable.push(`${file}: @EventPattern(${argument.trim()})`);
+      for (const [, decorator, argument] of source.matchAll(PATTERN_CALL)) {
+        const eventTypes = eventTypesOf(argument.trim());
+        if (eventTypes)
+          for (const eventType of eventTypes) registry.subscriptions.push({ service, eventType, file });
+        else registry.unreadable.push(`${file}: @${decorator}(${argument.trim()})`);
       }
       for (const [, , eventType] of source.matchAll(PUBLISH_CALL)) {
         registry.publications.push({ service, eventType, file });
@@ -50,4 +52,15 @@ export function scanCodeRegistry(appsDir: string, repoRoot: string): CodeRegistr
     }
   }
   return registry;
+}
+
+/** The event types of a pattern argument: `'X'` or `['X', 'Y']`; undefined if it is anything else. */
+function eventTypesOf(argument: string): string[] | undefined {
+  const items = /^\[([^\]]*)\]$/
+    .exec(argument)?.[1]
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean) ?? [argument];
+  const types = items.map((item) => STRING_LITERAL.exec(item)?.[2]);
+  return types.every((type) => type !== undefined) ? (types as string[]) : undefined;
 }

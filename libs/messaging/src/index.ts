@@ -6,6 +6,7 @@ export * from './outbox/messaging-schema.migration';
 export * from './outbox/outbox-writer';
 export * from './outbox/outbox-relay';
 export * from './consumer/event-context';
+export * from './consumer/event-batch';
 export * from './consumer/failure-policy';
 export * from './consumer/event-processor';
 export * from './consumer/kafka-event.transport';

@@ -69,15 +69,17 @@ describe('runs of events lock their keys up front (Postgres)', () => {
         deadLetters: {} as DeadLetterPublisher,
         retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 20 },
         pause: async () => true,
-        handlerFor: () => async (event: EventEnvelope, ctx: EventContext) => {
-          handlerRuns++;
-          await ctx.publish('InventoryReleased', event.payload as never);
-          if (++applied === 1) {
-            firstDone.get(run)!();
-            // Give the other run (≤ 1 s) the chance to take its first order before this one goes on.
-            await Promise.race([firstSeen[1 - run], new Promise((resolve) => setTimeout(resolve, 1_000))]);
-          }
-        },
+        handlerFor: () => ({
+          run: async (event: EventEnvelope, ctx: EventContext) => {
+            handlerRuns++;
+            await ctx.publish('InventoryReleased', event.payload as never);
+            if (++applied === 1) {
+              firstDone.get(run)!();
+              // Give the other run (≤ 1 s) the chance to take its first order before this one goes on.
+              await Promise.race([firstSeen[1 - run], new Promise((resolve) => setTimeout(resolve, 1_000))]);
+            }
+          },
+        }),
       });
     };
     const outcomes = await Promise.all([

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, DataSourceOptions, MigrationInterface } from 'typeorm';
 import type { EventPayloads, EventType } from '@orderflow/contracts';
-import { EventContext, IncomingEvent, MESSAGING_MIGRATIONS, OutboxWriter } from '@orderflow/messaging';
+import {
+  BatchEventContext,
+  EventContext,
+  EventEnvelope,
+  IncomingEvent,
+  MESSAGING_MIGRATIONS,
+  OutboxWriter,
+} from '@orderflow/messaging';
 import { dataSourceOptions } from '@orderflow/service-defaults';
 import { createTestDatabase } from './infra';
 
@@ -47,6 +54,22 @@ export async function handlerTestDb(options: HandlerTestDbOptions) {
     );
   }
 
+  /**
+   * Runs a batch handler (EventBatchPattern) on `events` in one transaction, then writes what it
+   * published, as the consumer does with a run of fresh events.
+   */
+  async function deliverBatch<R>(
+    events: EventEnvelope[],
+    handle: (events: EventEnvelope[], ctx: BatchEventContext) => Promise<R>,
+  ): Promise<R> {
+    return dataSource.transaction(async (manager) => {
+      const ctx = new BatchEventContext(events, manager, outbox, () => undefined);
+      const result = await handle(events, ctx);
+      await ctx.flush();
+      return result;
+    });
+  }
+
   async function outboxEvents(type: EventType): Promise<Array<Record<string, unknown>>> {
     const rows: Array<{ payload: Record<string, unknown> }> = await dataSource.query(
       'select payload from messaging_outbox where event_type = $1 order by id',
@@ -60,7 +83,7 @@ export async function handlerTestDb(options: HandlerTestDbOptions) {
     await db.drop();
   }
 
-  return { dataSource, deliver, outboxEvents, close };
+  return { dataSource, deliver, deliverBatch, outboxEvents, close };
 }
 
 /** An incoming event of `type` as the consumer would hand it to a handler. */

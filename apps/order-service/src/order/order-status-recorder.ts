@@ -12,9 +12,9 @@ export interface StatusChange {
 }
 
 /**
- * Writes status changes of an order inside the caller's transaction, one round trip each: the
- * order row (inserted or updated) together with its history row, and builds OrderStatusChanged
- * (with the full snapshot) from the history the caller already holds, without reading it back.
+ * Inserts new orders with their first history row, and builds OrderStatusChanged (with the full
+ * snapshot) from the history the caller already holds, without reading it back. Later status
+ * changes are written a consumer run at a time (apply-saga-event/saga-run-store.ts).
  */
 @Injectable()
 export class OrderStatusRecorder {
@@ -41,28 +41,6 @@ export class OrderStatusRecorder {
         order.paymentToken,
         JSON.stringify(order.shippingAddress),
         order.createdAt,
-        order.updatedAt,
-      ],
-    );
-  }
-
-  /** Saves the order's changed state and appends its history row in one statement. */
-  async updateOrder(manager: EntityManager, order: OrderEntity): Promise<void> {
-    await manager.query(
-      `with history as (
-         insert into order_history (order_id, version, status, reason, at) values ($1, $3, $2, $7, $8)
-       )
-       update orders set status = $2, version = $3, items = $4, total_cents = $5, currency = $6,
-                         reason = $7, updated_at = $8
-       where id = $1`,
-      [
-        order.id,
-        order.status,
-        order.version,
-        JSON.stringify(order.items),
-        order.totalCents,
-        order.currency,
-        order.reason,
         order.updatedAt,
       ],
     );

@@ -2,9 +2,10 @@ import type { KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { validateEvent } from '@orderflow/contracts';
 import type { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
-import { envelopeHeaders } from '../envelope/event-envelope';
-import type { OutboxWriter } from '../outbox/outbox-writer';
+import { EventEnvelope, envelopeHeaders } from '../envelope/event-envelope';
+import { OutboxWriter } from '../outbox/outbox-writer';
 import { EventProcessor } from './event-processor';
+import { PermanentEventError } from './failure-policy';
 
 // Pure retry logic with a fake database: what the processor does with each kind of failure.
 // The same paths against real Postgres and Kafka: libs/messaging/test and the chaos suite.
@@ -59,7 +60,7 @@ function processorWith(failures: unknown[]) {
       topic: 'dlq.test-group',
       publish: async (failure: { reason: string; attempts: number }) => void deadLettered.push(failure),
     } as unknown as DeadLetterPublisher,
-    handlerFor: () => async () => void handled++,
+    handlerFor: () => ({ run: async () => void handled++ }),
     retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 40 },
     pause: async (ms) => {
       pauses.push(ms);
@@ -99,5 +100,141 @@ describe('event processor retries', () => {
       deadLettered: [expect.objectContaining({ reason: 'exhausted', attempts: 4 })],
       handled: 0,
     });
+  });
+});
+
+describe('event processor with a batch handler (EventBatchPattern)', () => {
+  const failed = {
+    orderId: 'order-1',
+    customerId: 'alice',
+    paymentId: 'p-1',
+    amountCents: 100,
+    currency: 'EUR',
+    reason: 'card_declined',
+  };
+  const messageOf = (
+    type: 'InventoryReleased' | 'PaymentFailed',
+    eventId: string,
+    offset: number,
+  ): KafkaMessage => ({
+    ...message,
+    offset: String(offset),
+    value: Buffer.from(JSON.stringify(type === 'PaymentFailed' ? failed : payload)),
+    headers: Object.fromEntries(
+      Object.entries(
+        envelopeHeaders({
+          eventId,
+          type,
+          version: 1,
+          occurredAt: '2026-01-01T00:00:00.000Z',
+          producer: 'test',
+          correlationId: 'order-1',
+          causationId: null,
+          trace: {},
+        }),
+      ).map(([name, value]) => [name, Buffer.from(value)]),
+    ),
+  });
+  const id = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
+
+  /**
+   * A fake database that remembers committed inbox records (a rolled-back transaction's are
+   * dropped) and the outbox statements; a batch handler for InventoryReleased that republishes
+   * each event, throwing for `badEventId`; a plain handler for PaymentFailed.
+   */
+  function batchSetup(options: { alreadyApplied?: string[]; badEventId?: string } = {}) {
+    const committed = new Set(options.alreadyApplied ?? []);
+    const outboxStatements: string[][] = [];
+    const batchCalls: string[][] = [];
+    const singleCalls: string[] = [];
+    const deadLettered: string[] = [];
+    const dataSource = {
+      transaction: async (work: (manager: EntityManager) => Promise<unknown>) => {
+        const inbox = new Set<string>();
+        const manager = {
+          queryRunner: { isTransactionActive: true },
+          query: async (sql: string, params: unknown[]) => {
+            if (sql.includes('messaging_inbox')) {
+              const fresh = (params[1] as string[]).filter((e) => !committed.has(e) && !inbox.has(e));
+              for (const e of fresh) inbox.add(e);
+              return fresh.map((event_id) => ({ event_id }));
+            }
+            outboxStatements.push(params[1] as string[]);
+            return [];
+          },
+        };
+        const result = await work(manager as unknown as EntityManager);
+        for (const e of inbox) committed.add(e);
+        return result;
+      },
+    } as unknown as DataSource;
+    const group = { types: ['InventoryReleased'] as const };
+    const processor = new EventProcessor({
+      group: 'test-group',
+      dataSource,
+      outbox: new OutboxWriter({ producer: 'test' }),
+      deadLetters: {
+        topic: 'dlq.test-group',
+        publish: async (failure: { message: KafkaMessage }) => void deadLettered.push(failure.message.offset),
+      } as unknown as DeadLetterPublisher,
+      handlerFor: (type) =>
+        type === 'InventoryReleased'
+          ? {
+              batch: group,
+              run: async (events, ctx) => {
+                batchCalls.push(events.map((e) => e.eventId));
+                if (events.some((e) => e.eventId === options.badEventId))
+                  throw new PermanentEventError('bad event');
+                for (const e of events) ctx.publish(e, 'InventoryReleased', e.payload as never);
+              },
+            }
+          : { run: async (event: EventEnvelope) => void singleCalls.push(event.eventId) },
+      retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 1 },
+      pause: async () => true,
+    });
+    return { processor, outboxStatements, batchCalls, singleCalls, deadLettered };
+  }
+
+  it('hands the run’s fresh events to one call, in order, and writes what it published in one statement', async () => {
+    const setup = batchSetup({ alreadyApplied: [id(2)] });
+    const chunk = [1, 2, 3, 4].map((n) => messageOf('InventoryReleased', id(n), n));
+
+    const outcomes = await setup.processor.processChunk('t', 0, chunk);
+
+    expect(outcomes).toEqual(['processed', 'duplicate', 'processed', 'processed']);
+    expect(setup.batchCalls).toEqual([[id(1), id(3), id(4)]]);
+    expect(setup.outboxStatements).toHaveLength(1);
+    expect(setup.outboxStatements[0]).toHaveLength(3);
+  });
+
+  it('splits a run where an event of another handler comes in between, keeping the order', async () => {
+    const setup = batchSetup();
+    const chunk = [
+      messageOf('InventoryReleased', id(1), 1),
+      messageOf('InventoryReleased', id(2), 2),
+      messageOf('PaymentFailed', id(3), 3),
+      messageOf('InventoryReleased', id(4), 4),
+    ];
+
+    expect(await setup.processor.processChunk('t', 0, chunk)).toEqual([
+      'processed',
+      'processed',
+      'processed',
+      'processed',
+    ]);
+    expect(setup.batchCalls).toEqual([[id(1), id(2)], [id(4)]]);
+    expect(setup.singleCalls).toEqual([id(3)]);
+  });
+
+  it('after a failed run, calls the batch handler one event at a time so only the bad one is dead-lettered', async () => {
+    const setup = batchSetup({ badEventId: id(2) });
+    const chunk = [1, 2, 3].map((n) => messageOf('InventoryReleased', id(n), n));
+
+    const outcomes = await setup.processor.processChunk('t', 0, chunk);
+
+    expect(outcomes).toEqual(['processed', 'dead-lettered', 'processed']);
+    expect(setup.batchCalls).toEqual([[id(1), id(2), id(3)], [id(1)], [id(2)], [id(3)]]);
+    expect(setup.deadLettered).toEqual(['2']);
+    expect(setup.outboxStatements.map((rows) => rows.length)).toEqual([1, 1]);
   });
 });

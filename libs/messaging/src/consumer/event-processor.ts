@@ -1,26 +1,34 @@
 import { Logger } from '@nestjs/common';
+import { context } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { validateEvent } from '@orderflow/contracts';
 import {
   ConsumedMessage,
+  ConsumerSpan,
   recordDeadLetter,
   recordRetry,
+  startConsumerSpan,
   withConsumerSpan,
 } from '@orderflow/service-defaults';
 import { decodeEnvelope, EventEnvelope } from '../envelope/event-envelope';
 import type { OutboxWriter } from '../outbox/outbox-writer';
 import type { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
+import { BatchEventContext, BatchHandlerGroup } from './event-batch';
 import { DeliveryInfo, EventContext } from './event-context';
 import { backoffDelay, InvalidEventError, isOutage, isPermanent, RetryPolicy } from './failure-policy';
 
 /** `ignored`: this service has no handler for the event's type (topics carry several types). */
 export type ProcessOutcome = 'processed' | 'duplicate' | 'dead-lettered' | 'ignored';
 
-/** Runs the Nest handler of the event's type; rejects with the handler's own error. */
-export type HandlerInvoker = (
-  type: string,
-) => ((event: EventEnvelope, ctx: EventContext) => Promise<void>) | undefined;
+/** The Nest handler of an event type; `run` rejects with the handler's own error. */
+export type EventHandler =
+  | { batch?: undefined; run: (event: EventEnvelope, ctx: EventContext) => Promise<void> }
+  | { batch: BatchHandlerGroup; run: (events: EventEnvelope[], ctx: BatchEventContext) => Promise<void> };
+
+export type HandlerInvoker = (type: string) => EventHandler | undefined;
+
+type BatchHandler = Extract<EventHandler, { batch: BatchHandlerGroup }>;
 
 /** Thrown when shutdown interrupts a retry: the offset stays uncommitted, the event is redelivered. */
 export class ProcessingInterrupted extends Error {
@@ -98,27 +106,79 @@ export class EventProcessor {
     messages: KafkaMessage[],
     envelopes: EventEnvelope[],
   ): Promise<ProcessOutcome[]> {
-    const handled = envelopes.map((envelope) => (this.deps.handlerFor(envelope.type) ? envelope : undefined));
+    const handlers = envelopes.map((envelope) => this.deps.handlerFor(envelope.type));
     return this.deps.dataSource.transaction(async (manager) => {
-      const applicable = handled.filter((e) => e !== undefined);
-      const fresh = new Set(await this.recordInbox(manager, applicable));
+      const fresh = new Set(
+        await this.recordInbox(
+          manager,
+          envelopes.filter((_, i) => handlers[i]),
+        ),
+      );
       const outcomes: ProcessOutcome[] = [];
-      for (const [i, envelope] of handled.entries()) {
-        if (!envelope) {
+      for (let i = 0; i < envelopes.length;) {
+        const handler = handlers[i];
+        const delivery = (at: number) => ({ topic, partition, offset: messages[at].offset, attempt: 1 });
+        if (!handler) {
           outcomes.push('ignored');
+          i++;
+        } else if (handler.batch) {
+          // The events of this handler up to the next one of another handler: one call.
+          let end = i + 1;
+          while (end < envelopes.length && handlers[end]?.batch === handler.batch) end++;
+          const segment = envelopes
+            .slice(i, end)
+            .map((envelope, k) => ({ envelope, delivery: delivery(i + k) }));
+          outcomes.push(...(await this.runBatch(handler, segment, fresh, manager)));
+          i = end;
         } else {
-          const delivery = { topic, partition, offset: messages[i].offset, attempt: 1 };
+          const envelope = envelopes[i];
           // A span per event; if the chunk later rolls back, the one-by-one retry records again.
-          const outcome = await withConsumerSpan(this.consumed(envelope, delivery), async () => {
+          const outcome = await withConsumerSpan(this.consumed(envelope, delivery(i)), async () => {
             if (!fresh.delete(envelope.eventId)) return 'duplicate' as const;
-            await this.runHandler(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
+            await handler.run(envelope, new EventContext(envelope, delivery(i), manager, this.deps.outbox));
             return 'processed' as const;
           });
           outcomes.push(outcome);
+          i++;
         }
       }
       return outcomes;
     });
+  }
+
+  /**
+   * One call of a batch handler with the fresh events of `segment`, each in a CONSUMER span of its
+   * own (its published events carry that span's context); then the events it published, in one
+   * outbox statement. Duplicates are not passed on.
+   */
+  private async runBatch(
+    handler: BatchHandler,
+    segment: Array<{ envelope: EventEnvelope; delivery: DeliveryInfo }>,
+    fresh: Set<string>,
+    manager: EntityManager,
+  ): Promise<ProcessOutcome[]> {
+    const spans = new Map<string, ConsumerSpan>();
+    const outcomes = segment.map(({ envelope, delivery }) => {
+      const span = startConsumerSpan(this.consumed(envelope, delivery));
+      if (fresh.delete(envelope.eventId)) {
+        spans.set(envelope.eventId, span);
+        return 'processed' as const;
+      }
+      span.succeed('duplicate');
+      return 'duplicate' as const;
+    });
+    if (spans.size === 0) return outcomes;
+    const events = segment.map((s) => s.envelope).filter((envelope) => spans.has(envelope.eventId));
+    const ctx = new BatchEventContext(events, manager, this.deps.outbox, (id) => spans.get(id)?.context);
+    try {
+      await handler.run(events, ctx);
+      await ctx.flush();
+    } catch (error) {
+      for (const span of spans.values()) span.fail(error);
+      throw error;
+    }
+    for (const span of spans.values()) span.succeed('processed');
+    return outcomes;
   }
 
   /**
@@ -152,8 +212,21 @@ export class EventProcessor {
     return rows.map((row) => row.event_id);
   }
 
-  private runHandler(envelope: EventEnvelope, ctx: EventContext): Promise<void> {
-    return this.deps.handlerFor(envelope.type)!(envelope, ctx);
+  /** Runs the event's handler; a batch handler gets a run of one. */
+  private async runHandler(
+    envelope: EventEnvelope,
+    delivery: DeliveryInfo,
+    manager: EntityManager,
+  ): Promise<void> {
+    const handler = this.deps.handlerFor(envelope.type)!;
+    if (!handler.batch) {
+      await handler.run(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
+      return;
+    }
+    const active = context.active();
+    const ctx = new BatchEventContext([envelope], manager, this.deps.outbox, () => active);
+    await handler.run([envelope], ctx);
+    await ctx.flush();
   }
 
   /** Applies one message, retrying transient failures; dead-letters what cannot succeed. */
@@ -215,7 +288,7 @@ export class EventProcessor {
     return withConsumerSpan(this.consumed(envelope, delivery), () =>
       this.deps.dataSource.transaction(async (manager) => {
         if ((await this.recordInbox(manager, [envelope])).length === 0) return 'duplicate' as const;
-        await this.runHandler(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
+        await this.runHandler(envelope, delivery, manager);
         return 'processed' as const;
       }),
     );

@@ -5,11 +5,10 @@ import type { DataSource } from 'typeorm';
 import { deadLetterTopic, EVENT_CATALOG, isEventType } from '@orderflow/contracts';
 import { recordConsumerLag } from '@orderflow/service-defaults';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
-import type { EventEnvelope } from '../envelope/event-envelope';
 import { ensureTopics } from '../kafka/ensure-topics';
 import type { OutboxWriter } from '../outbox/outbox-writer';
-import type { EventContext } from './event-context';
-import { EventProcessor, ProcessOutcome } from './event-processor';
+import { BATCH_HANDLER_EXTRA, BatchHandlerGroup } from './event-batch';
+import { EventHandler, EventProcessor, ProcessOutcome } from './event-processor';
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from './failure-policy';
 
 export interface KafkaEventTransportOptions {
@@ -132,12 +131,14 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     }
   }
 
-  private invokerFor(type: string) {
+  private invokerFor(type: string): EventHandler | undefined {
     const handler = this.getHandlerByPattern(type);
     if (!handler) return undefined;
-    return async (event: EventEnvelope, ctx: EventContext) => {
+    const run = async (event: unknown, ctx: unknown) => {
       await lastValueFrom(this.transformToObservable(await handler(event, ctx)), { defaultValue: undefined });
     };
+    const batch = handler.extras?.[BATCH_HANDLER_EXTRA] as BatchHandlerGroup | undefined;
+    return batch ? { batch, run } : { run };
   }
 
   private pause(ms: number): Promise<boolean> {

@@ -163,6 +163,10 @@ export class OutboxRelay {
       client.on('error', (error) => this.logger.warn(`relay connection error: ${error.message}`));
       client.on('notification', () => this.wakeUp());
       await client.connect();
+      // Published rows leave dead entries in the partial index until vacuum. A bitmap scan visits
+      // every one of them on each poll (measured: 850 buffers for 10 rows at 75 orders/s); a plain
+      // index scan marks them dead once and skips them afterwards (57 buffers).
+      await client.query('set enable_bitmapscan = off');
       this.client = client;
     }
     const { rows } = await this.client.query<{ locked: boolean }>(

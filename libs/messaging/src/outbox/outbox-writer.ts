@@ -13,6 +13,8 @@ export interface OutgoingEvent<K extends EventType = EventType> {
   causationId?: string | null;
   /** Kafka key; defaults to the correlation id (the order is the aggregate). */
   key?: string;
+  /** Trace context headers to store with the row; defaults to the active context's. */
+  trace?: Record<string, string>;
 }
 
 export interface OutboxWriterOptions {
@@ -70,8 +72,8 @@ export class OutboxWriter {
       throw new Error(`refusing to record an invalid ${event.type}: ${validation.errors.join('; ')}`);
     const correlationId = event.correlationId ?? (event.payload as { orderId?: string }).orderId;
     if (!correlationId) throw new Error(`${event.type} needs a correlation id (the order id)`);
-    const trace: Record<string, string> = {};
-    propagation.inject(context.active(), trace);
+    const trace = event.trace ?? {};
+    if (!event.trace) propagation.inject(context.active(), trace);
     const eventId = randomUUID();
     const headers = envelopeHeaders({
       eventId,

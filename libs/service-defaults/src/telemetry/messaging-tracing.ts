@@ -147,12 +147,20 @@ export interface ConsumedMessage {
   attempt?: number;
 }
 
+/** A CONSUMER span that was started and must be ended with `succeed` or `fail`. */
+export interface ConsumerSpan {
+  /** The span's context (order id bound): run the event's work in it; its outbox rows carry it. */
+  readonly context: Context;
+  succeed(outcome: string): void;
+  fail(error: unknown): void;
+}
+
 /**
- * Runs one processing attempt in a CONSUMER span `process <topic>`, child of the producer span
- * whose context the message carries, with the order id bound for logs. A string result (the
- * outcome, e.g. `processed` or `duplicate`) is recorded on the span; a rejection marks it failed.
+ * Starts the CONSUMER span `process <topic>` of one processing attempt, child of the producer
+ * span whose context the message carries, with the order id bound for logs. For handlers that
+ * apply a run of events at once: each event keeps a span of its own.
  */
-export async function withConsumerSpan<T>(message: ConsumedMessage, fn: () => Promise<T>): Promise<T> {
+export function startConsumerSpan(message: ConsumedMessage): ConsumerSpan {
   const parent = propagation
     .extract(context.active(), message.trace)
     .setValue(ORDER_ID, message.correlationId);
@@ -170,17 +178,33 @@ export async function withConsumerSpan<T>(message: ConsumedMessage, fn: () => Pr
       outcome,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
     });
+  return {
+    context: trace.setSpan(parent, span),
+    succeed(outcome) {
+      span.setAttribute(MESSAGING_ATTRIBUTES.outcome, outcome);
+      span.end();
+      record(outcome);
+    },
+    fail(error) {
+      span.setAttribute(MESSAGING_ATTRIBUTES.outcome, 'failed');
+      endWithError(span, error);
+      record('failed');
+    },
+  };
+}
+
+/**
+ * Runs one processing attempt in its CONSUMER span (see startConsumerSpan). A string result (the
+ * outcome, e.g. `processed` or `duplicate`) is recorded on the span; a rejection marks it failed.
+ */
+export async function withConsumerSpan<T>(message: ConsumedMessage, fn: () => Promise<T>): Promise<T> {
+  const span = startConsumerSpan(message);
   try {
-    const result = await context.with(trace.setSpan(parent, span), fn);
-    const outcome = typeof result === 'string' ? result : 'processed';
-    span.setAttribute(MESSAGING_ATTRIBUTES.outcome, outcome);
-    span.end();
-    record(outcome);
+    const result = await context.with(span.context, fn);
+    span.succeed(typeof result === 'string' ? result : 'processed');
     return result;
   } catch (error) {
-    span.setAttribute(MESSAGING_ATTRIBUTES.outcome, 'failed');
-    endWithError(span, error);
-    record('failed');
+    span.fail(error);
     throw error;
   }
 }

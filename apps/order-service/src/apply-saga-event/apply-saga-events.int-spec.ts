@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import type { EventPayloads, EventType } from '@orderflow/contracts';
+import { EventEnvelope, PermanentEventError } from '@orderflow/messaging';
+import { envelope, orderTestDb } from '../../test/order-db';
+import { OrderEntity } from '../order/order.entity';
+import { OrderStatusRecorder } from '../order/order-status-recorder';
+import { ApplySagaEventsHandler } from './apply-saga-events.handler';
+import { ApplySagaEvents } from './apply-saga-events.service';
+
+// A consumer run applies many saga events in one transaction, in memory: these check that it
+// leaves what one event at a time would, against real Postgres.
+
+describe('applying a run of saga events against Postgres', () => {
+  let db: Awaited<ReturnType<typeof orderTestDb>>;
+  const recorder = new OrderStatusRecorder();
+  const handler = new ApplySagaEventsHandler(new ApplySagaEvents(recorder));
+  const apply = (events: EventEnvelope[]) => db.deliverBatch(events, (run, ctx) => handler.handle(run, ctx));
+
+  beforeAll(async () => {
+    db = await orderTestDb();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  async function placeOrder(): Promise<string> {
+    const at = new Date();
+    const order = Object.assign(new OrderEntity(), {
+      id: randomUUID(),
+      customerId: 'cust-1',
+      status: 'PENDING',
+      version: 1,
+      items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: null }],
+      totalCents: null,
+      currency: null,
+      reason: null,
+      paymentToken: 'tok_visa',
+      shippingAddress: {
+        name: 'Ada',
+        line1: '1 Main St',
+        city: 'Berlin',
+        postalCode: '10115',
+        country: 'DE',
+      },
+      createdAt: at,
+      updatedAt: at,
+    });
+    await db.dataSource.transaction((manager) => recorder.insertOrder(manager, order));
+    return order.id;
+  }
+
+  const event = <K extends EventType>(type: K, orderId: string, extra: object = {}) =>
+    envelope(type, { orderId, customerId: 'cust-1', ...extra } as unknown as EventPayloads[K]);
+  const reserved = (orderId: string) =>
+    event('InventoryReserved', orderId, {
+      reservationId: randomUUID(),
+      items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 500 }],
+      totalCents: 1000,
+      currency: 'EUR',
+    });
+  const paid = (orderId: string) =>
+    event('PaymentProcessed', orderId, { paymentId: randomUUID(), amountCents: 1000, currency: 'EUR' });
+  const shipped = (orderId: string) =>
+    event('ShipmentScheduled', orderId, { shipmentId: randomUUID(), carrier: 'DHL', trackingNumber: 'T1' });
+
+  async function stored(orderId: string) {
+    const [order] = await db.dataSource.query(
+      'select status, version, total_cents from orders where id = $1',
+      [orderId],
+    );
+    const history = await db.dataSource.query(
+      'select version, status from order_history where order_id = $1 order by version',
+      [orderId],
+    );
+    const parked = await db.dataSource.query('select event_type from parked_events where order_id = $1', [
+      orderId,
+    ]);
+    const published: Array<{ payload: { version: number; status: string }; causation: string }> =
+      await db.dataSource.query(
+        `select payload, headers->>'causation-id' as causation from messaging_outbox
+          where event_type = 'OrderStatusChanged' and message_key = $1 order by id`,
+        [orderId],
+      );
+    return {
+      order,
+      history,
+      parked: parked.map((p: { event_type: string }) => p.event_type),
+      published: published.map((p) => ({
+        version: p.payload.version,
+        status: p.payload.status,
+        causation: p.causation,
+      })),
+    };
+  }
+
+  it('applies a whole success path that arrived in reverse within one run, parking nothing for good', async () => {
+    const orderId = await placeOrder();
+    const [ship, pay, reserve] = [shipped(orderId), paid(orderId), reserved(orderId)];
+
+    expect(await apply([ship, pay, reserve])).toEqual(['parked', 'parked', 'applied']);
+
+    expect(await stored(orderId)).toEqual({
+      order: { status: 'SHIPPING_SCHEDULED', version: 4, total_cents: '1000' },
+      history: [
+        { version: 1, status: 'PENDING' },
+        { version: 2, status: 'INVENTORY_RESERVED' },
+        { version: 3, status: 'PAID' },
+        { version: 4, status: 'SHIPPING_SCHEDULED' },
+      ],
+      parked: [],
+      published: [
+        { version: 2, status: 'INVENTORY_RESERVED', causation: reserve.eventId },
+        { version: 3, status: 'PAID', causation: pay.eventId },
+        { version: 4, status: 'SHIPPING_SCHEDULED', causation: ship.eventId },
+      ],
+    });
+  });
+
+  it('keeps an early event parked across runs and applies it when a later run unlocks it', async () => {
+    const orderId = await placeOrder();
+    const pay = paid(orderId);
+    expect(await apply([pay])).toEqual(['parked']);
+    expect((await stored(orderId)).parked).toEqual(['PaymentProcessed']);
+
+    expect(await apply([reserved(orderId)])).toEqual(['applied']);
+
+    const after = await stored(orderId);
+    expect(after.order).toMatchObject({ status: 'PAID', version: 3 });
+    expect(after.parked).toEqual([]);
+    expect(after.published.map((p) => p.status)).toEqual(['INVENTORY_RESERVED', 'PAID']);
+  });
+
+  it('applies interleaved orders of one run each on its own, and treats a late rival event as stale', async () => {
+    const [a, b] = [await placeOrder(), await placeOrder()];
+    const run = [
+      reserved(a),
+      event('InventoryRejected', b, { reason: 'insufficient_stock', skus: ['SKU-1'] }),
+      event('InventoryRejected', a, { reason: 'insufficient_stock', skus: ['SKU-1'] }),
+      paid(a),
+      reserved(b),
+    ];
+
+    expect(await apply(run)).toEqual(['applied', 'applied', 'stale', 'applied', 'stale']);
+
+    const [orderA, orderB] = [await stored(a), await stored(b)];
+    expect(orderA.history.map((h: { status: string }) => h.status)).toEqual([
+      'PENDING',
+      'INVENTORY_RESERVED',
+      'PAID',
+    ]);
+    expect(orderB.order).toMatchObject({ status: 'REJECTED', version: 2 });
+    expect(orderB.published.map((p) => p.status)).toEqual(['REJECTED']);
+  });
+
+  it('refuses an event for an order it does not have, and writes nothing', async () => {
+    const known = await placeOrder();
+    const run = [reserved(known), paid(randomUUID())];
+
+    await expect(apply(run)).rejects.toBeInstanceOf(PermanentEventError);
+
+    expect((await stored(known)).order).toMatchObject({ status: 'PENDING', version: 1 });
+  });
+});

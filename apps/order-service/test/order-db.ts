@@ -1,0 +1,15 @@
+import { handlerTestDb } from '@orderflow/testing';
+import { OrderSchema1764200000000 } from '../src/migrations/1764200000000-order-schema.migration';
+import { OrderEntity, OrderHistoryEntity } from '../src/order/order.entity';
+import { ParkedEventEntity } from '../src/order/parked-event.entity';
+import { IdempotencyKeyEntity } from '../src/place-order/idempotency-key.entity';
+
+export { testEnvelope as envelope } from '@orderflow/testing';
+
+/** A migrated order-service database of its own for one test file (see handlerTestDb). */
+export const orderTestDb = () =>
+  handlerTestDb({
+    service: 'order-service',
+    entities: [OrderEntity, OrderHistoryEntity, ParkedEventEntity, IdempotencyKeyEntity],
+    migrations: [OrderSchema1764200000000],
+  });
