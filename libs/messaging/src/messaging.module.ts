@@ -117,6 +117,7 @@ export class MessagingModule {
               // assigner would otherwise hand one run's partitions to another run's members.
               group: `${topicPrefix}${identity.name}`,
               sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+              partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY,
               ...options.consumer,
               kafka,
               dataSource,

@@ -13,21 +13,48 @@ export class OrderStatusProjection {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Stores the snapshot only if it is newer than the stored one, so redelivered or late events
-   * never move an order backwards.
+   * Stores each order's newest snapshot of a run, in one statement, only where it is newer than the
+   * stored one, so redelivered or late events never move an order backwards. Returns, per snapshot
+   * in the given order, whether applying them one after another would have stored it.
    */
-  async apply(manager: EntityManager, snapshot: OrderSnapshot): Promise<ProjectionOutcome> {
-    const rows: unknown[] = await manager.query(
-      `insert into order_status_projection (order_id, customer_id, version, status, snapshot, updated_at)
-       values ($1, $2, $3, $4, $5, now())
-       on conflict (order_id) do update
-         set customer_id = excluded.customer_id, version = excluded.version, status = excluded.status,
-             snapshot = excluded.snapshot, updated_at = now()
-         where order_status_projection.version < excluded.version
-       returning order_id`,
-      [snapshot.orderId, snapshot.customerId, snapshot.version, snapshot.status, JSON.stringify(snapshot)],
+  async applyAll(manager: EntityManager, snapshots: OrderSnapshot[]): Promise<ProjectionOutcome[]> {
+    const newest = new Map<string, OrderSnapshot>();
+    for (const snapshot of snapshots) {
+      const held = newest.get(snapshot.orderId);
+      if (!held || held.version < snapshot.version) newest.set(snapshot.orderId, snapshot);
+    }
+    const candidates = [...newest.values()];
+    // Every part of the statement sees the rows as they were before it: `stored` is what the
+    // run's snapshots are compared against.
+    const rows: Array<{ order_id: string; version: number | null }> = await manager.query(
+      `with incoming as (
+         select * from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[])
+           as i (order_id, customer_id, version, status, snapshot)
+       ), stored as (
+         select p.order_id, p.version from order_status_projection p join incoming using (order_id)
+       ), upserted as (
+         insert into order_status_projection (order_id, customer_id, version, status, snapshot, updated_at)
+         select order_id, customer_id, version, status, snapshot, now() from incoming
+         on conflict (order_id) do update
+           set customer_id = excluded.customer_id, version = excluded.version, status = excluded.status,
+               snapshot = excluded.snapshot, updated_at = now()
+           where order_status_projection.version < excluded.version
+       )
+       select i.order_id, s.version from incoming i left join stored s using (order_id)`,
+      [
+        candidates.map((s) => s.orderId),
+        candidates.map((s) => s.customerId),
+        candidates.map((s) => s.version),
+        candidates.map((s) => s.status),
+        candidates.map((s) => JSON.stringify(s)),
+      ],
     );
-    return rows.length > 0 ? 'applied' : 'stale';
+    const current = new Map(rows.map((row) => [row.order_id, row.version ?? 0]));
+    return snapshots.map((snapshot) => {
+      if (snapshot.version <= (current.get(snapshot.orderId) ?? 0)) return 'stale';
+      current.set(snapshot.orderId, snapshot.version);
+      return 'applied';
+    });
   }
 
   /** The customer's order, or undefined when it is unknown or someone else's. */

@@ -1,14 +1,15 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { EventContext, IncomingEvent } from '@orderflow/messaging';
-import { OrderStatusProjection } from '../projection/order-status-projection';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { BatchEventContext, EventBatchPattern, IncomingEvent } from '@orderflow/messaging';
+import { OrderStatusProjection, ProjectionOutcome } from '../projection/order-status-projection';
 import { AfterCommit } from './after-commit';
 import { pushFromEvent } from './order-status-push';
 import { StatusFanout } from './status-fanout';
 
 /**
- * Keeps the status projection current and pushes each change once it is committed. Events of one
- * order share a partition and are handled in order, so pushes leave in version order.
+ * Keeps the status projection current and pushes each change once it is committed, a consumer run
+ * at a time (one statement per run). Events of one order share a partition and are handled in
+ * order, so pushes leave in version order; a stale one (redelivered, or overtaken) is not pushed.
  */
 @Controller()
 export class OrderStatusChangedHandler {
@@ -18,14 +19,19 @@ export class OrderStatusChangedHandler {
     private readonly fanout: StatusFanout,
   ) {}
 
-  @EventPattern('OrderStatusChanged')
+  @EventBatchPattern(['OrderStatusChanged'])
   async handle(
-    @Payload() event: IncomingEvent<'OrderStatusChanged'>,
-    @Ctx() ctx: EventContext,
-  ): Promise<void> {
-    const outcome = await this.projection.apply(ctx.manager, event.payload.order);
-    if (outcome === 'stale') return;
-    const push = pushFromEvent(event.payload);
-    this.afterCommit.schedule(ctx.manager, () => this.fanout.publish(push));
+    @Payload() events: Array<IncomingEvent<'OrderStatusChanged'>>,
+    @Ctx() ctx: BatchEventContext,
+  ): Promise<ProjectionOutcome[]> {
+    const outcomes = await this.projection.applyAll(
+      ctx.manager,
+      events.map((event) => event.payload.order),
+    );
+    const pushes = events
+      .filter((_, i) => outcomes[i] === 'applied')
+      .map((event) => pushFromEvent(event.payload));
+    for (const push of pushes) this.afterCommit.schedule(ctx.manager, () => this.fanout.publish(push));
+    return outcomes;
   }
 }

@@ -1,21 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { EventContext, IncomingEvent } from '@orderflow/messaging';
+import { Ctx, Payload } from '@nestjs/microservices';
+import type { EntityManager } from 'typeorm';
+import { BatchEventContext, EventBatchPattern, IncomingEvent } from '@orderflow/messaging';
 import { SERVICE_CONFIG } from '@orderflow/service-defaults';
-import { NOTIFICATION_CHANNEL, NotificationChannel } from '../channels/notification-channel';
+import {
+  NOTIFICATION_CHANNEL,
+  NotificationChannel,
+  NotificationMessage,
+} from '../channels/notification-channel';
 import type { NotificationConfig } from './notification-config';
-import { composeNotification, notificationKindFor } from './notification-kind';
+import { composeNotification, NotificationKind, notificationKindFor } from './notification-kind';
 import { recipientFor } from './recipient';
 
 export type NotifyOutcome = 'sent' | 'already-sent' | 'no-notification';
 
+type StatusChanged = IncomingEvent<'OrderStatusChanged'>;
+
+/** A notification a run's event asks for. */
+interface Wanted {
+  index: number;
+  message: NotificationMessage & { kind: NotificationKind; customerId: string; version: number };
+}
+
 /**
- * OrderStatusChanged → at most one notification per (order, kind). The record is claimed first
- * (unique (order_id, kind); a concurrent duplicate waits, then does nothing) and the channel is
- * called inside the same transaction: if sending fails, the claim rolls back and the event is
- * retried. A crash after the channel accepted but before commit can send twice (at-least-once
- * towards the channel); the record itself is exactly once.
+ * OrderStatusChanged → at most one notification per (order, kind). A consumer run claims its
+ * records in one statement (unique (order_id, kind); a concurrent duplicate waits, then does
+ * nothing) and calls the channel for each claimed one inside the same transaction, in run order:
+ * if sending fails, the claims roll back and the events are retried. A crash after the channel
+ * accepted but before commit can send twice (at-least-once towards the channel); the record
+ * itself is exactly once.
  */
 @Controller()
 export class NotifyCustomerHandler {
@@ -24,33 +38,72 @@ export class NotifyCustomerHandler {
     @Inject(SERVICE_CONFIG) private readonly config: Pick<NotificationConfig, 'NOTIFICATION_EMAIL_DOMAIN'>,
   ) {}
 
-  @EventPattern('OrderStatusChanged')
-  async handle(
-    @Payload() event: IncomingEvent<'OrderStatusChanged'>,
-    @Ctx() ctx: EventContext,
-  ): Promise<NotifyOutcome> {
+  @EventBatchPattern(['OrderStatusChanged'])
+  async handle(@Payload() events: StatusChanged[], @Ctx() ctx: BatchEventContext): Promise<NotifyOutcome[]> {
+    const outcomes: NotifyOutcome[] = events.map(() => 'no-notification');
+    const wanted = events.flatMap((event, index) => this.wantedBy(event, index));
+    for (const { index } of wanted) outcomes[index] = 'already-sent';
+    const claimed = await this.claim(ctx.manager, firstPerOrderAndKind(wanted));
+    for (const { index, message } of claimed) {
+      const { to, subject, body, orderId, kind } = message;
+      await this.channel.send({ to, subject, body, orderId, kind });
+      outcomes[index] = 'sent';
+    }
+    return outcomes;
+  }
+
+  private wantedBy(event: StatusChanged, index: number): Wanted[] {
     const change = event.payload;
     const kind = notificationKindFor(change.status);
-    if (!kind) return 'no-notification';
+    if (!kind) return [];
     const { subject, body } = composeNotification(kind, change);
     const to = recipientFor(change.customerId, this.config.NOTIFICATION_EMAIL_DOMAIN);
-    const claimed: unknown[] = await ctx.manager.query(
+    const message = {
+      to,
+      subject,
+      body,
+      orderId: change.orderId,
+      kind,
+      customerId: change.customerId,
+      version: change.version,
+    };
+    return [{ index, message }];
+  }
+
+  /** Inserts the records in one statement; returns those this run inserted, in run order. */
+  private async claim(manager: EntityManager, wanted: Wanted[]): Promise<Wanted[]> {
+    if (wanted.length === 0) return [];
+    const ids = wanted.map(() => randomUUID());
+    const rows: Array<{ id: string }> = await manager.query(
       `insert into notifications (id, order_id, customer_id, kind, channel, recipient, subject, body, order_version)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (order_id, kind) do nothing returning id`,
+       select id, order_id, customer_id, kind, $5, recipient, subject, body, order_version
+         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $6::text[], $7::text[], $8::text[], $9::int[])
+           as w (id, order_id, customer_id, kind, recipient, subject, body, order_version)
+       on conflict (order_id, kind) do nothing returning id`,
       [
-        randomUUID(),
-        change.orderId,
-        change.customerId,
-        kind,
+        ids,
+        wanted.map((w) => w.message.orderId),
+        wanted.map((w) => w.message.customerId),
+        wanted.map((w) => w.message.kind),
         this.channel.name,
-        to,
-        subject,
-        body,
-        change.version,
+        wanted.map((w) => w.message.to),
+        wanted.map((w) => w.message.subject),
+        wanted.map((w) => w.message.body),
+        wanted.map((w) => w.message.version),
       ],
     );
-    if (claimed.length === 0) return 'already-sent';
-    await this.channel.send({ to, subject, body, orderId: change.orderId, kind });
-    return 'sent';
+    const inserted = new Set(rows.map((row) => row.id));
+    return wanted.filter((_, i) => inserted.has(ids[i]));
   }
+}
+
+/** One event of a run asking for the same (order, kind) again would find it sent: keep the first. */
+function firstPerOrderAndKind(wanted: Wanted[]): Wanted[] {
+  const seen = new Set<string>();
+  return wanted.filter(({ message }) => {
+    const key = `${message.orderId}\u0000${message.kind}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

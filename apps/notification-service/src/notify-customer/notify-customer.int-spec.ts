@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventPayloads, OrderStatus } from '@orderflow/contracts';
 import { RecordingChannel } from '../channels/recording.channel';
 import type { NotificationMessage } from '../channels/notification-channel';
-import { notificationTestDb } from '../../test/notification-db';
+import { envelope, notificationTestDb } from '../../test/notification-db';
 import { NotifyCustomerHandler } from './notify-customer.handler';
 
 describe('notification-service against Postgres', () => {
@@ -46,8 +46,13 @@ describe('notification-service against Postgres', () => {
       },
     };
   };
-  const notify = (payload: EventPayloads['OrderStatusChanged'], via = handler) =>
-    db.deliver('OrderStatusChanged', payload, (e, ctx) => via.handle(e, ctx));
+  const notifyRun = (payloads: Array<EventPayloads['OrderStatusChanged']>, via = handler) =>
+    db.deliverBatch(
+      payloads.map((payload) => envelope('OrderStatusChanged', payload)),
+      (events, ctx) => via.handle(events as never, ctx),
+    );
+  const notify = async (payload: EventPayloads['OrderStatusChanged'], via = handler) =>
+    (await notifyRun([payload], via))[0];
   const sentFor = (orderId: string) => channel.sent.filter((m) => m.orderId === orderId);
 
   it('sends each kind once per order under concurrent redelivery, and nothing for intermediate steps', async () => {
@@ -92,5 +97,31 @@ describe('notification-service against Postgres', () => {
     expect(await notify(change(orderId, 'REJECTED', 2))).toBe('sent');
     expect(await notify(change(orderId, 'REJECTED', 2))).toBe('already-sent');
     expect(sentFor(orderId).map((m) => m.kind)).toEqual(['order_rejected']);
+  });
+
+  it('claims a whole run in one statement and sends in run order, once per kind', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const run = [
+      change(a, 'PENDING', 1),
+      change(b, 'PENDING', 1),
+      change(a, 'INVENTORY_RESERVED', 2),
+      change(a, 'PAID', 3),
+      change(b, 'REJECTED', 2),
+      change(a, 'PAID', 3),
+    ];
+    const statements: string[] = [];
+    const outcomes = await db.deliverBatch(
+      run.map((payload) => envelope('OrderStatusChanged', payload)),
+      (events, ctx) => {
+        const query = ctx.manager.query.bind(ctx.manager);
+        ctx.manager.query = (sql: string, params?: unknown[]) => (statements.push(sql), query(sql, params));
+        return handler.handle(events as never, ctx);
+      },
+    );
+
+    expect(outcomes).toEqual(['sent', 'sent', 'no-notification', 'sent', 'sent', 'already-sent']);
+    expect(statements).toHaveLength(1);
+    expect(sentFor(a).map((m) => m.kind)).toEqual(['order_received', 'order_confirmed']);
+    expect(sentFor(b).map((m) => m.kind)).toEqual(['order_received', 'order_rejected']);
   });
 });

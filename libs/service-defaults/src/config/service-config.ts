@@ -16,6 +16,8 @@ export interface CommonConfig {
    * keeps its partitions, and so how long a restarted replica waits to rejoin its group.
    */
   KAFKA_SESSION_TIMEOUT_MS: number;
+  /** Partitions a consumer applies at the same time (each partition stays in order). */
+  KAFKA_PARTITIONS_CONCURRENTLY: number;
 }
 
 export const DEV_JWT_SECRET = 'orderflow-dev-secret-change-me-0123456789';
@@ -43,6 +45,7 @@ export function commonConfigSpec(service: ServiceIdentity): EnvSpec<CommonConfig
     OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http', 'https'] }),
     SHUTDOWN_TIMEOUT_MS: env.int({ min: 100, max: 120_000, default: 10_000 }),
     KAFKA_SESSION_TIMEOUT_MS: env.int({ min: 6_000, max: 300_000, default: 30_000 }),
+    KAFKA_PARTITIONS_CONCURRENTLY: env.int({ min: 1, max: 100, default: 6 }),
   };
 }
 
