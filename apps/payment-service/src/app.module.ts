@@ -10,12 +10,11 @@ import {
 } from '@orderflow/service-defaults';
 import { PaymentCharger } from './charge-payment/payment-charger';
 import { PaymentConfig, PaymentProvider } from './charge-payment/payment-provider';
-import { ChargeReservedOrderHandler } from './charge-reserved-order/charge-reserved-order.handler';
-import { DropPaymentIntentHandler } from './drop-payment-intent/drop-payment-intent.handler';
+import { ChargeReservedOrdersHandler } from './charge-reserved-order/charge-reserved-orders.handler';
 import { PAYMENT_ENTITIES, PaymentEntity } from './entities';
 import { PaymentsController } from './list-payments/payments.controller';
 import { PAYMENT_MIGRATIONS } from './migrations';
-import { RecordPaymentIntentHandler } from './record-payment-intent/record-payment-intent.handler';
+import { RecordPaymentIntentsHandler } from './record-payment-intent/record-payment-intents.handler';
 
 export const SERVICE: ServiceIdentity = {
   name: 'payment-service',
@@ -27,12 +26,11 @@ export const PAYMENT_CONFIG: EnvSpec<PaymentConfig> = {
   PAYMENT_LATENCY_MS: env.int({ min: 0, max: 60_000, default: 0 }),
 };
 
-/** Every event this service reacts to: OrderCreated, InventoryReserved, InventoryRejected. */
-export const EVENT_HANDLERS = [
-  RecordPaymentIntentHandler,
-  ChargeReservedOrderHandler,
-  DropPaymentIntentHandler,
-];
+/**
+ * Every event this service reacts to, one batch handler per topic (a consumer run of a topic is one
+ * call): OrderCreated (orders topic); InventoryReserved and InventoryRejected (inventory topic).
+ */
+export const EVENT_HANDLERS = [RecordPaymentIntentsHandler, ChargeReservedOrdersHandler];
 
 @Module({
   imports: [

@@ -2,13 +2,12 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { KafkaModule, MESSAGING_MIGRATIONS, MessagingModule } from '@orderflow/messaging';
 import { DatabaseModule, ServiceDefaultsModule, ServiceIdentity } from '@orderflow/service-defaults';
-import { DropShippingAddressHandler } from './drop-shipping-address/drop-shipping-address.handler';
 import { SHIPPING_ENTITIES, ShipmentEntity } from './entities';
 import { ShipmentsController } from './list-shipments/shipments.controller';
 import { SHIPPING_MIGRATIONS } from './migrations';
-import { RecordShippingAddressHandler } from './record-shipping-address/record-shipping-address.handler';
-import { ScheduleShipmentHandler } from './schedule-shipment/schedule-shipment.handler';
-import { ShipmentScheduler } from './schedule-shipment/shipment-scheduler';
+import { RecordPaymentOutcomesHandler } from './record-payment-outcome/record-payment-outcomes.handler';
+import { RecordShippingAddressesHandler } from './record-shipping-address/record-shipping-addresses.handler';
+import { ApplyShipmentRequestEvents } from './schedule-shipment/apply-shipment-request-events.service';
 
 export const SERVICE: ServiceIdentity = {
   name: 'shipping-service',
@@ -16,12 +15,13 @@ export const SERVICE: ServiceIdentity = {
   database: 'orderflow_shipping',
 };
 
-/** Every event this service reacts to: OrderCreated, PaymentProcessed, PaymentFailed. */
-export const EVENT_HANDLERS = [
-  RecordShippingAddressHandler,
-  ScheduleShipmentHandler,
-  DropShippingAddressHandler,
-];
+/**
+ * Every event this service reacts to: OrderCreated (RecordShippingAddressesHandler), PaymentProcessed
+ * and PaymentFailed (RecordPaymentOutcomesHandler). Both are batch handlers, and each topic's types go
+ * to one of them, so a consumer run (one partition of one topic) is one call that costs at most two
+ * statements whatever its length (ApplyShipmentRequestEvents).
+ */
+export const EVENT_HANDLERS = [RecordShippingAddressesHandler, RecordPaymentOutcomesHandler];
 
 @Module({
   imports: [
@@ -35,6 +35,6 @@ export const EVENT_HANDLERS = [
     MessagingModule.forService({ produces: ['ShipmentScheduled'] }),
   ],
   controllers: [ShipmentsController, ...EVENT_HANDLERS],
-  providers: [ShipmentScheduler],
+  providers: [ApplyShipmentRequestEvents],
 })
 export class AppModule {}

@@ -1,25 +1,25 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import type { EventContext } from '@orderflow/messaging';
+import type { BatchEventContext, EventEnvelope } from '@orderflow/messaging';
+import { firstEventPerOrder, IntentEvent, PlannedCharge, planRun } from './intent-run';
+import { DecidedCharge, recordCharges, upsertIntents } from './intent-run-store';
 import { PaymentProvider } from './payment-provider';
 
-/** A payment_intents row as returned by the upserts of the handlers. */
-export interface IntentRow {
-  order_id: string;
-  customer_id: string;
-  status: 'OPEN' | 'CHARGED' | 'DROPPED';
-  has_token: boolean;
-  payment_token: string | null;
-  amount_cents: string | null;
-  currency: string | null;
+/** Per event: what its change led to (`dropped` for an InventoryRejected, the others for the rest). */
+export type IntentOutcome = 'processed' | 'failed' | 'waiting' | 'not-open' | 'already-charged' | 'dropped';
+
+/** An event of the run with what it changes on its order's intent. */
+export interface IntentEventOfRun extends IntentEvent {
+  event: EventEnvelope;
 }
 
-export type ChargeOutcome = 'processed' | 'failed' | 'waiting' | 'not-open' | 'already-charged';
-
 /**
- * Charges an order once both halves of its intent are known. Callers pass the intent row they
- * just upserted: the upsert holds the row lock until commit, so a concurrent handler of the same
- * order waits and then sees CHARGED. The unique payments.order_id is the last line of defence.
+ * Applies a consumer run's intent changes and charges every order that becomes ready, with the
+ * same effects as one event after another, in two statements whatever the run's length:
+ * 1. upsert the intents, each with its order's first change (locking them until commit);
+ * 2. insert the payments and write the intents changed since (charged, or later events of the run).
+ * In between, the rest of the run is applied in memory (planRun) and the provider is asked about
+ * every charge at once. Then PaymentProcessed or PaymentFailed is published per inserted payment,
+ * in run order.
  */
 @Injectable()
 export class PaymentCharger {
@@ -27,50 +27,45 @@ export class PaymentCharger {
 
   constructor(private readonly provider: PaymentProvider) {}
 
-  async chargeIfReady(ctx: EventContext, intent: IntentRow): Promise<ChargeOutcome> {
-    if (intent.status !== 'OPEN') return 'not-open';
-    if (!intent.has_token || intent.amount_cents === null || intent.currency === null) return 'waiting';
-
-    const amountCents = Number(intent.amount_cents);
-    const decision = await this.provider.charge({
-      token: intent.payment_token ?? '',
-      amountCents,
-      currency: intent.currency,
+  async applyRun(ctx: BatchEventContext, run: IntentEventOfRun[]): Promise<IntentOutcome[]> {
+    const upserted = await upsertIntents(ctx.manager, firstEventPerOrder(run));
+    const plan = planRun(run, upserted);
+    const decided = await Promise.all(plan.charges.map((charge) => this.decide(charge)));
+    const paid = await recordCharges(ctx.manager, decided, plan.changed);
+    return plan.outcomes.map((outcome, index) => {
+      if (typeof outcome === 'string') return outcome;
+      const charge = decided[outcome.charge];
+      if (!paid.has(charge.paymentId)) return this.alreadyCharged(charge);
+      return publishPayment(ctx, run[index].event, charge);
     });
-    const paymentId = randomUUID();
-    const inserted: unknown[] = await ctx.manager.query(
-      `insert into payments (id, order_id, customer_id, status, amount_cents, currency, decline_code)
-       values ($1, $2, $3, $4, $5, $6, $7) on conflict (order_id) do nothing returning id`,
-      [
-        paymentId,
-        intent.order_id,
-        intent.customer_id,
-        decision.approved ? 'PROCESSED' : 'FAILED',
-        amountCents,
-        intent.currency,
-        decision.approved ? null : decision.declineCode,
-      ],
-    );
-    if (inserted.length === 0) {
-      this.logger.warn(`order ${intent.order_id} already has a payment; not charging again`);
-      return 'already-charged';
-    }
-    await ctx.manager.query(
-      `update payment_intents set status = 'CHARGED', payment_token = null, updated_at = now() where order_id = $1`,
-      [intent.order_id],
-    );
-    const base = {
-      orderId: intent.order_id,
-      customerId: intent.customer_id,
-      paymentId,
-      amountCents,
-      currency: intent.currency,
-    };
-    if (decision.approved) {
-      await ctx.publish('PaymentProcessed', base);
-      return 'processed';
-    }
-    await ctx.publish('PaymentFailed', { ...base, reason: decision.declineCode });
-    return 'failed';
   }
+
+  private async decide(charge: PlannedCharge): Promise<DecidedCharge> {
+    return { ...charge, decision: await this.provider.charge(charge.request) };
+  }
+
+  private alreadyCharged(charge: PlannedCharge): 'already-charged' {
+    this.logger.warn(`order ${charge.intent.orderId} already has a payment; not charging again`);
+    return 'already-charged';
+  }
+}
+
+function publishPayment(
+  ctx: BatchEventContext,
+  cause: EventEnvelope,
+  { intent, paymentId, request, decision }: DecidedCharge,
+): 'processed' | 'failed' {
+  const payment = {
+    orderId: intent.orderId,
+    customerId: intent.customerId,
+    paymentId,
+    amountCents: request.amountCents,
+    currency: request.currency,
+  };
+  if (decision.approved) {
+    ctx.publish(cause, 'PaymentProcessed', payment);
+    return 'processed';
+  }
+  ctx.publish(cause, 'PaymentFailed', { ...payment, reason: decision.declineCode });
+  return 'failed';
 }

@@ -142,7 +142,7 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
    * dropped) and the outbox statements; a batch handler for InventoryReleased that republishes
    * each event, throwing for `badEventId`; a plain handler for PaymentFailed.
    */
-  function batchSetup(options: { alreadyApplied?: string[]; badEventId?: string } = {}) {
+  function batchSetup(options: { alreadyApplied?: string[]; badEventId?: string; unhandled?: string } = {}) {
     const committed = new Set(options.alreadyApplied ?? []);
     const outboxStatements: string[][] = [];
     const batchCalls: string[][] = [];
@@ -178,17 +178,19 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
         publish: async (failure: { message: KafkaMessage }) => void deadLettered.push(failure.message.offset),
       } as unknown as DeadLetterPublisher,
       handlerFor: (type) =>
-        type === 'InventoryReleased'
-          ? {
-              batch: group,
-              run: async (events, ctx) => {
-                batchCalls.push(events.map((e) => e.eventId));
-                if (events.some((e) => e.eventId === options.badEventId))
-                  throw new PermanentEventError('bad event');
-                for (const e of events) ctx.publish(e, 'InventoryReleased', e.payload as never);
-              },
-            }
-          : { run: async (event: EventEnvelope) => void singleCalls.push(event.eventId) },
+        type === options.unhandled
+          ? undefined
+          : type === 'InventoryReleased'
+            ? {
+                batch: group,
+                run: async (events, ctx) => {
+                  batchCalls.push(events.map((e) => e.eventId));
+                  if (events.some((e) => e.eventId === options.badEventId))
+                    throw new PermanentEventError('bad event');
+                  for (const e of events) ctx.publish(e, 'InventoryReleased', e.payload as never);
+                },
+              }
+            : { run: async (event: EventEnvelope) => void singleCalls.push(event.eventId) },
       retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 1 },
       pause: async () => true,
     });
@@ -224,6 +226,18 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
     ]);
     expect(setup.batchCalls).toEqual([[id(1), id(2)], [id(4)]]);
     expect(setup.singleCalls).toEqual([id(3)]);
+  });
+
+  it('does not split a run at an event of a type this service does not handle', async () => {
+    const setup = batchSetup({ unhandled: 'PaymentFailed' });
+    const chunk = [
+      messageOf('InventoryReleased', id(1), 1),
+      messageOf('PaymentFailed', id(2), 2),
+      messageOf('InventoryReleased', id(3), 3),
+    ];
+
+    expect(await setup.processor.processChunk('t', 0, chunk)).toEqual(['processed', 'ignored', 'processed']);
+    expect(setup.batchCalls).toEqual([[id(1), id(3)]]);
   });
 
   it('after a failed run, calls the batch handler one event at a time so only the bad one is dead-lettered', async () => {

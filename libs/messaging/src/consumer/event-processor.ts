@@ -122,12 +122,14 @@ export class EventProcessor {
           outcomes.push('ignored');
           i++;
         } else if (handler.batch) {
-          // The events of this handler up to the next one of another handler: one call.
+          // The events of this handler up to the next one of another handler: one call. Events no
+          // handler of this service wants (a shared topic's other types) do not split it.
           let end = i + 1;
-          while (end < envelopes.length && handlers[end]?.batch === handler.batch) end++;
+          while (end < envelopes.length && (!handlers[end] || handlers[end]?.batch === handler.batch)) end++;
+          while (!handlers[end - 1]) end--;
           const segment = envelopes
             .slice(i, end)
-            .map((envelope, k) => ({ envelope, delivery: delivery(i + k) }));
+            .map((envelope, k) => ({ envelope, delivery: delivery(i + k), ignored: !handlers[i + k] }));
           outcomes.push(...(await this.runBatch(handler, segment, fresh, manager)));
           i = end;
         } else {
@@ -153,19 +155,20 @@ export class EventProcessor {
    */
   private async runBatch(
     handler: BatchHandler,
-    segment: Array<{ envelope: EventEnvelope; delivery: DeliveryInfo }>,
+    segment: Array<{ envelope: EventEnvelope; delivery: DeliveryInfo; ignored: boolean }>,
     fresh: Set<string>,
     manager: EntityManager,
   ): Promise<ProcessOutcome[]> {
     const spans = new Map<string, ConsumerSpan>();
-    const outcomes = segment.map(({ envelope, delivery }) => {
+    const outcomes = segment.map(({ envelope, delivery, ignored }): ProcessOutcome => {
+      if (ignored) return 'ignored';
       const span = startConsumerSpan(this.consumed(envelope, delivery));
       if (fresh.delete(envelope.eventId)) {
         spans.set(envelope.eventId, span);
-        return 'processed' as const;
+        return 'processed';
       }
       span.succeed('duplicate');
-      return 'duplicate' as const;
+      return 'duplicate';
     });
     if (spans.size === 0) return outcomes;
     const events = segment.map((s) => s.envelope).filter((envelope) => spans.has(envelope.eventId));
