@@ -53,4 +53,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # runService drains on SIGTERM (readiness off, consumers stopped, outbox flushed) within SHUTDOWN_TIMEOUT_MS.
 STOPSIGNAL SIGTERM
 # exec replaces the shell, so node itself receives SIGTERM.
-CMD ["sh", "-c", "exec node --disable-warning=TimeoutNegativeWarning dist/apps/${APP}/src/main.js"]
+CMD ["sh", "-c", "exec node --disable-warning=TimeoutNegativeWarning --max-semi-space-size=2 dist/apps/${APP}/src/main.js"]

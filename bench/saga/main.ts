@@ -30,10 +30,11 @@ async function main() {
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date();
   logger.log(`starting the system (built apps, NODE_ENV=production, LOG_LEVEL=${options.logLevel})`);
-  const system = await BenchSystem.start(options.logLevel, {
-    apps: options.cpuProf,
-    dir: join(options.outDir, 'profiles'),
-  });
+  const system = await BenchSystem.start(
+    options.logLevel,
+    { apps: options.cpuProf, dir: join(options.outDir, 'profiles') },
+    options.appEnv,
+  );
   const interrupted = () => {
     logger.warn('interrupted: stopping the apps and dropping the run databases');
     void system.close().finally(() => process.exit(130));

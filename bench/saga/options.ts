@@ -31,6 +31,8 @@ export interface BenchOptions {
   logLevel: string;
   /** Apps to run with `--cpu-prof` (profiles in <out>/profiles, written when they stop). */
   cpuProf: string[];
+  /** Extra environment per app (`--app-env order-service:KAFKA_PARTITIONS_CONCURRENTLY=2`), for tuning. */
+  appEnv: Record<string, Record<string, string>>;
 }
 
 const USAGE = `npm run bench -- [options]
@@ -48,7 +50,8 @@ const USAGE = `npm run bench -- [options]
   --keep-going                   do not stop at the first unsustainable step
   --out bench/results            where the JSON and SVG go
   --log-level warn               LOG_LEVEL of the apps
-  --cpu-prof order-service,...   run these apps with node --cpu-prof (profiles in <out>/profiles)`;
+  --cpu-prof order-service,...   run these apps with node --cpu-prof (profiles in <out>/profiles)
+  --app-env APP:NAME=VALUE       extra environment for one app (repeatable), e.g. for tuning`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -69,6 +72,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       out: { type: 'string', default: 'bench/results' },
       'log-level': { type: 'string', default: 'warn' },
       'cpu-prof': { type: 'string', default: '' },
+      'app-env': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
   });
@@ -91,7 +95,19 @@ export function parseOptions(argv: string[]): BenchOptions {
     outDir: values.out,
     logLevel: values['log-level'],
     cpuProf: values['cpu-prof'].split(',').filter(Boolean),
+    appEnv: parseAppEnv(values['app-env']),
   };
+}
+
+function parseAppEnv(entries: string[]): Record<string, Record<string, string>> {
+  const appEnv: Record<string, Record<string, string>> = {};
+  for (const entry of entries) {
+    const match = /^([a-z-]+):([A-Z][A-Z0-9_]*)=(.*)$/.exec(entry);
+    if (!match) throw new UsageError(`--app-env: expected APP:NAME=VALUE, got "${entry}"\n${USAGE}`);
+    const [, app, name, value] = match;
+    appEnv[app] = { ...appEnv[app], [name]: value };
+  }
+  return appEnv;
 }
 
 export class UsageError extends Error {}

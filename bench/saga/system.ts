@@ -30,14 +30,21 @@ export class BenchSystem {
     private readonly gatewayDb: { name: string; url: string; drop: () => Promise<void> },
   ) {}
 
-  static async start(logLevel: string, profile: { apps: string[]; dir: string }): Promise<BenchSystem> {
+  static async start(
+    logLevel: string,
+    profile: { apps: string[]; dir: string },
+    appEnv: Record<string, Record<string, string>> = {},
+  ): Promise<BenchSystem> {
     const production = { NODE_ENV: 'production', LOG_LEVEL: logLevel };
     const profiled = { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(profile.dir)}` };
     const stack = await SagaStack.start({
       apps: [...SAGA_SERVICES],
       env: production,
       appEnv: Object.fromEntries(
-        profile.apps.filter((app) => app !== 'gateway').map((app) => [app, profiled]),
+        SAGA_SERVICES.map((app) => [
+          app,
+          { ...(profile.apps.includes(app) ? profiled : {}), ...appEnv[app] },
+        ]),
       ),
     });
     const gatewayDb = await createTestDatabase('bench_gateway');
@@ -58,6 +65,7 @@ export class BenchSystem {
         MESSAGING_TOPIC_PREFIX: stack.topicPrefix,
         GATEWAY_CONSUMER_GROUP: group,
         ...(profile.apps.includes('gateway') ? profiled : {}),
+        ...appEnv['gateway'],
         INVENTORY_URL: stack.url('inventory-service'),
         ORDER_URL: stack.url('order-service'),
       },

@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
-import { e2eVariable, EXTERNAL_TARGET_VARIABLES, externalTargetFromEnv } from '@orderflow/testing';
+import {
+  APP_NODE_FLAGS,
+  e2eVariable,
+  EXTERNAL_TARGET_VARIABLES,
+  externalTargetFromEnv,
+} from '@orderflow/testing';
 import { AppModel, expectedTopics, loadApps, ROOT, validateEnv } from './support/code-model';
 
 interface ComposeService {
@@ -228,7 +233,12 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/NODE_ENV=production/);
     expect(dockerfile).toMatch(/^STOPSIGNAL SIGTERM$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/health\/live/m);
-    expect(dockerfile).toMatch(/exec node( --[a-z-]+=?[A-Za-z]*)* dist\/apps\/\$\{APP\}\/src\/main\.js/);
+    expect(dockerfile).toMatch(/exec node( --[a-z-]+=?[A-Za-z0-9]*)* dist\/apps\/\$\{APP\}\/src\/main\.js/);
+  });
+
+  it('starts the apps with the same Node flags as the harness (memory budget, ADR 0002 warning)', () => {
+    const command = /exec node ((?:--\S+ )*)dist\/apps/.exec(dockerfile)?.[1].trim().split(' ');
+    expect(command?.sort()).toEqual([...APP_NODE_FLAGS].sort());
   });
 
   it('has the build stages the compose files name', () => {
