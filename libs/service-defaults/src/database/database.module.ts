@@ -1,9 +1,12 @@
 import { DynamicModule, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { SERVICE_CONFIG, SERVICE_IDENTITY } from '../tokens';
 import type { CommonConfig, ServiceIdentity } from '../config/service-config';
 import { HealthRegistry } from '../health/health.registry';
+import { prepareStatements } from './prepared-statements';
 import { runMigrationsExclusively } from './run-migrations';
 
 export interface DatabaseOptions {
@@ -43,6 +46,7 @@ export class DatabaseModule {
             dataSourceOptions(config, identity, options),
           dataSourceFactory: async (opts) => {
             const dataSource = await new DataSource(opts as DataSourceOptions).initialize();
+            prepareStatements((dataSource.driver as PostgresDriver).master as Pool);
             await runMigrationsExclusively(dataSource);
             return dataSource;
           },
