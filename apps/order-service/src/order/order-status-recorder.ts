@@ -18,31 +18,42 @@ export interface StatusChange {
  */
 @Injectable()
 export class OrderStatusRecorder {
-  /** Inserts a new order and its first history row in one statement. */
-  async insertOrder(manager: EntityManager, order: OrderEntity): Promise<void> {
+  /**
+   * Inserts a new order and its first history row in one statement, with the CTEs `along` returns
+   * (e.g. OutboxWriter.insertCte: its parameters are numbered from the one it is given).
+   */
+  async insertOrder(
+    manager: EntityManager,
+    order: OrderEntity,
+    along?: (firstParam: number) => { sql: string; params: unknown[] },
+  ): Promise<void> {
+    const params = [
+      order.id,
+      order.customerId,
+      order.status,
+      order.version,
+      JSON.stringify(order.items),
+      order.totalCents,
+      order.currency,
+      order.reason,
+      order.paymentToken,
+      JSON.stringify(order.shippingAddress),
+      order.createdAt,
+      order.updatedAt,
+    ];
+    const extra = along?.(params.length + 1);
     await manager.query(
       `with inserted as (
          insert into orders (id, customer_id, status, version, items, total_cents, currency, reason,
                              payment_token, shipping_address, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          returning id
-       )
-       insert into order_history (order_id, version, status, reason, at)
-       select id, $4, $3, $8, $12 from inserted`,
-      [
-        order.id,
-        order.customerId,
-        order.status,
-        order.version,
-        JSON.stringify(order.items),
-        order.totalCents,
-        order.currency,
-        order.reason,
-        order.paymentToken,
-        JSON.stringify(order.shippingAddress),
-        order.createdAt,
-        order.updatedAt,
-      ],
+       ), first_history as (
+         insert into order_history (order_id, version, status, reason, at)
+         select id, $4, $3, $8, $12 from inserted
+       )${extra ? `, ${extra.sql}` : ''}
+       select 1`,
+      [...params, ...(extra?.params ?? [])],
     );
   }
 

@@ -19,8 +19,9 @@ export interface PlaceOrderResponse {
 
 /**
  * Stores the order, its first history row, OrderCreated and OrderStatusChanged(PENDING) in one
- * transaction (four round trips with BEGIN and COMMIT). With an Idempotency-Key, the key row is inserted first in that same transaction:
- * a concurrent duplicate blocks on its primary key until this one commits, then replays it.
+ * statement, which is its own transaction: one round trip. With an Idempotency-Key, the key row is
+ * inserted first in a transaction that also runs that statement: a concurrent duplicate blocks on
+ * its primary key until this one commits, then replays it.
  */
 @Injectable()
 export class PlaceOrder {
@@ -35,19 +36,16 @@ export class PlaceOrder {
     request: PlaceOrderRequest,
     idempotencyKey?: string,
   ): Promise<PlaceOrderResponse> {
+    if (idempotencyKey === undefined) return this.createOrder(this.dataSource.manager, customerId, request);
     return this.dataSource.transaction(async (manager) => {
-      if (idempotencyKey !== undefined) {
-        const earlier = await this.claimKey(manager, customerId, idempotencyKey, requestHash(request));
-        if (earlier) return earlier;
-      }
+      const earlier = await this.claimKey(manager, customerId, idempotencyKey, requestHash(request));
+      if (earlier) return earlier;
       const response = await this.createOrder(manager, customerId, request);
-      if (idempotencyKey !== undefined) {
-        await manager.update(
-          IdempotencyKeyEntity,
-          { customerId, key: idempotencyKey },
-          { statusCode: response.statusCode, responseBody: response.body, responseHeaders: response.headers },
-        );
-      }
+      await manager.update(
+        IdempotencyKeyEntity,
+        { customerId, key: idempotencyKey },
+        { statusCode: response.statusCode, responseBody: response.body, responseHeaders: response.headers },
+      );
       return response;
     });
   }
@@ -110,12 +108,12 @@ export class PlaceOrder {
       createdAt: now,
       updatedAt: now,
     });
-    await this.recorder.insertOrder(manager, order);
     const history = [{ status: order.status, version: order.version, reason: order.reason, at: now }];
-    // One outbox round trip for both; they go to different topics, each keyed by the order id.
-    await this.outbox.record(manager, [
+    // Both events go to the outbox in the order's own statement; they go to different topics,
+    // each keyed by the order id.
+    const events = [
       {
-        type: 'OrderCreated',
+        type: 'OrderCreated' as const,
         payload: {
           orderId: order.id,
           customerId,
@@ -126,7 +124,10 @@ export class PlaceOrder {
         },
       },
       this.recorder.statusChanged(order, history, { previousStatus: null, at: now, causationId: null }),
-    ]);
+    ];
+    await this.recorder.insertOrder(manager, order, (firstParam) =>
+      this.outbox.insertCte(events, firstParam),
+    );
     return {
       statusCode: HttpStatus.ACCEPTED,
       headers: { Location: `/orders/${order.id}` },

@@ -40,19 +40,38 @@ export class OutboxWriter {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('OutboxWriter.record needs the entity manager of an open transaction');
     }
-    const list = Array.isArray(events) ? events : [events];
-    const rows = list.map((event) => this.toRow(event));
-    // One round trip. The lock serializes writers per aggregate until commit, so identity values
-    // of one aggregate's rows are allocated in commit order and the relay's `order by id` is the
-    // per-key order. Keys are locked in sorted order so that two writers cannot deadlock.
-    await manager.query(
-      `with locked as (
-         select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest($1::text[]) as key
-       )
-       insert into messaging_outbox (event_id, topic, message_key, event_type, headers, payload)
-       select * from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
-       where (select count(*) from locked) >= 0`,
-      [
+    const insert = this.insertCte(Array.isArray(events) ? events : [events], 1);
+    await manager.query(`with ${insert.sql} select 1`, insert.params);
+    return insert.eventIds;
+  }
+
+  /**
+   * The outbox insert of `events` as CTEs (`outbox_locked`, `outbox_rows`) for a statement of the
+   * caller's, its parameters numbered from `firstParam`. The statement must be the caller's only one
+   * (autocommit: it is its own transaction) or run in the transaction of the state change it
+   * records. One round trip. The lock serializes writers per aggregate until commit, so identity
+   * values of one aggregate's rows are allocated in commit order and the relay's `order by id` is
+   * the per-key order. Keys are locked in sorted order so that two writers cannot deadlock.
+   */
+  insertCte(
+    events: OutgoingEvent[],
+    firstParam: number,
+  ): { sql: string; params: unknown[]; eventIds: string[] } {
+    const rows = events.map((event) => this.toRow(event));
+    const [keys, ids, topics, messageKeys, types, headers, payloads] = Array.from(
+      { length: 7 },
+      (_, i) => `$${firstParam + i}`,
+    );
+    return {
+      sql: `outbox_locked as (
+         select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest(${keys}::text[]) as key
+       ), outbox_rows as (
+         insert into messaging_outbox (event_id, topic, message_key, event_type, headers, payload)
+         select * from unnest(${ids}::uuid[], ${topics}::text[], ${messageKeys}::text[], ${types}::text[],
+                              ${headers}::jsonb[], ${payloads}::jsonb[])
+         where (select count(*) from outbox_locked) >= 0
+       )`,
+      params: [
         [...new Set(rows.map((row) => row.key))].sort(),
         rows.map((row) => row.eventId),
         rows.map((row) => row.topic),
@@ -61,8 +80,8 @@ export class OutboxWriter {
         rows.map((row) => row.headers),
         rows.map((row) => row.payload),
       ],
-    );
-    return rows.map((row) => row.eventId);
+      eventIds: rows.map((row) => row.eventId),
+    };
   }
 
   private toRow(event: OutgoingEvent) {
