@@ -22,7 +22,8 @@ import { KAFKA_BROKERS, PG_ADMIN_URL } from '@orderflow/testing';
 import { BenchOptions, parseOptions, UsageError } from './options';
 import { BenchReport, Limits, printReport, writeReport } from './report';
 import { runStep, StepResult } from './step';
-import { BenchSystem, gatewayGroup, SAGA_SERVICES } from './system';
+import { SAGA_SERVICES } from '@orderflow/testing';
+import { BenchSystem, gatewayGroup } from './system';
 
 const logger = new Logger('bench');
 

@@ -8,17 +8,11 @@ import {
   createTestDatabase,
   ManagedApp,
   REPO_ROOT,
+  SAGA_SERVICES,
   SagaStack,
   TEST_JWT_SECRET,
 } from '@orderflow/testing';
 
-export const SAGA_SERVICES = [
-  'order-service',
-  'inventory-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-] as const;
 export type AppName = (typeof SAGA_SERVICES)[number] | 'gateway';
 
 /** The five services and the gateway, built apps with production settings, on fresh databases. */

@@ -70,6 +70,27 @@ export async function handlerTestDb(options: HandlerTestDbOptions) {
     });
   }
 
+  /**
+   * Runs a batch handler on `events` in one transaction; returns what it returned and how many SQL
+   * statements it sent (the outbox write after it is the lib's, not counted).
+   */
+  async function countStatements<E, R>(
+    events: E[],
+    handle: (events: E[], ctx: BatchEventContext) => Promise<R>,
+  ): Promise<{ statements: number; outcomes: R }> {
+    return dataSource.transaction(async (manager) => {
+      const ctx = new BatchEventContext([], manager, outbox, () => undefined);
+      const query = manager.query.bind(manager);
+      let statements = 0;
+      manager.query = (sql: string, params?: unknown[]) => (statements++, query(sql, params));
+      try {
+        return { outcomes: await handle(events, ctx), statements };
+      } finally {
+        manager.query = query;
+      }
+    });
+  }
+
   async function outboxEvents(type: EventType): Promise<Array<Record<string, unknown>>> {
     const rows: Array<{ payload: Record<string, unknown> }> = await dataSource.query(
       'select payload from messaging_outbox where event_type = $1 order by id',
@@ -83,7 +104,7 @@ export async function handlerTestDb(options: HandlerTestDbOptions) {
     await db.drop();
   }
 
-  return { dataSource, deliver, deliverBatch, outboxEvents, close };
+  return { dataSource, deliver, deliverBatch, countStatements, outboxEvents, close };
 }
 
 /** An incoming event of `type` as the consumer would hand it to a handler. */

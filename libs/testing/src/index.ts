@@ -9,3 +9,4 @@ export * from './order-status-feed';
 export * from './sse-client';
 export * from './otlp-receiver';
 export * from './handler-test-db';
+export * from './event-fixtures';

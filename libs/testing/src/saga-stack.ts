@@ -18,13 +18,13 @@ export const SAGA_SERVICES = [
   'payment-service',
   'shipping-service',
   'notification-service',
-];
+] as const;
 /** Every app of the system: the saga's services and the gateway. */
 export const SYSTEM_APPS = [...SAGA_SERVICES, 'gateway'];
 
 export interface SagaStackOptions {
   /** Apps to run (default: every app of the workspace, or every app the external target names). */
-  apps?: string[];
+  apps?: readonly string[];
   /** Extra environment for every app, or per app name (only for apps this stack starts). */
   env?: Record<string, string>;
   appEnv?: Record<string, Record<string, string>>;

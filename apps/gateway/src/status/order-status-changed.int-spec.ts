@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPayloads, OrderStatus } from '@orderflow/contracts';
+import { statusChangedPayload } from '@orderflow/testing';
 import { envelope, gatewayTestDb } from '../../test/gateway-db';
 import { OrderStatusProjection } from '../projection/order-status-projection';
 import { AfterCommit } from './after-commit';
@@ -26,35 +27,8 @@ describe('gateway status projection, a run at a time, against Postgres', () => {
     await db?.close();
   });
 
-  const changed = (
-    orderId: string,
-    status: OrderStatus,
-    version: number,
-  ): EventPayloads['OrderStatusChanged'] => {
-    const at = new Date().toISOString();
-    return {
-      orderId,
-      customerId: 'cust-1',
-      status,
-      previousStatus: null,
-      version,
-      reason: null,
-      occurredAt: at,
-      order: {
-        orderId,
-        customerId: 'cust-1',
-        status,
-        version,
-        items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 100 }],
-        totalCents: 100,
-        currency: 'EUR',
-        reason: null,
-        history: [{ status, version, at, reason: null }],
-        createdAt: at,
-        updatedAt: at,
-      },
-    };
-  };
+  const changed = (orderId: string, status: OrderStatus, version: number) =>
+    statusChangedPayload(orderId, status, version);
   const run = (payloads: Array<EventPayloads['OrderStatusChanged']>) =>
     db.deliverBatch(
       payloads.map((payload) => envelope('OrderStatusChanged', payload)),

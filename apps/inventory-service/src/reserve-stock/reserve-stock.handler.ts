@@ -5,10 +5,10 @@ import type { EntityManager } from 'typeorm';
 import {
   BatchEventContext,
   EventBatchPattern,
+  firstPerKey,
   IncomingEvent,
   PermanentEventError,
 } from '@orderflow/messaging';
-import { firstEventPerOrder } from '../event-run/first-event-per-order';
 import type { ReservationDecision, StockRow } from './reservation-decision';
 import { decideInRunOrder, StockTaken } from './reservation-run';
 
@@ -87,7 +87,7 @@ function refuseMixedCurrency(order: ClaimedOrder, decision: ReservationDecision)
  * (under the consumer it already waited for the order's advisory lock, in the inbox statement).
  */
 async function claimReservations(manager: EntityManager, events: OrderCreated[]): Promise<ClaimedOrder[]> {
-  const candidates = firstEventPerOrder(events).map((event) => ({
+  const candidates = firstPerKey(events, (event) => event.payload.orderId).map((event) => ({
     event,
     reservationId: randomUUID(),
     items: event.payload.items,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEMO_ADDRESS } from '@orderflow/testing';
 import type { EventPayloads, OrderLine } from '@orderflow/contracts';
 import { BatchEventContext, IncomingEvent, PermanentEventError } from '@orderflow/messaging';
 import { PaymentEvent, SettleReservationsHandler } from '../settle-reservation/settle-reservations.handler';
@@ -40,7 +41,7 @@ describe('inventory reservations against Postgres', () => {
     customerId: 'cust-1',
     items,
     paymentToken: 'tok_visa',
-    shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' },
+    shippingAddress: DEMO_ADDRESS,
     createdAt: new Date().toISOString(),
   });
   const paymentFailed = (orderId: string): IncomingEvent<'PaymentFailed'> =>
@@ -71,22 +72,6 @@ describe('inventory reservations against Postgres', () => {
     db.deliverBatch(events, (_delivered, ctx) => settle.handle(events, ctx));
   const reserveOne = async (order: EventPayloads['OrderCreated']) => (await reserveRun([order]))[0];
   const settleOne = async (event: PaymentEvent) => (await settleRun([event]))[0];
-
-  /** The SQL statements `handle` sends for one run (the outbox write after it is the lib's). */
-  async function statementsOf<E>(
-    events: E[],
-    handle: (events: E[], ctx: BatchEventContext) => Promise<unknown>,
-  ): Promise<number> {
-    return db.deliverBatch([], async (_delivered, ctx) => {
-      const query = jest.spyOn(ctx.manager, 'query');
-      try {
-        await handle(events, ctx);
-        return query.mock.calls.length;
-      } finally {
-        query.mockRestore();
-      }
-    });
-  }
 
   it('seeds the demo catalog on first migration', async () => {
     const rows = await db.dataSource.query(
@@ -363,14 +348,14 @@ describe('inventory reservations against Postgres', () => {
     const twenty = Array.from({ length: 20 }, (_, i) => order(i));
     const reserving = (events: Array<IncomingEvent<'OrderCreated'>>, ctx: BatchEventContext) =>
       reserve.handle(events, ctx);
-    expect(await statementsOf(one, reserving)).toBe(3);
-    expect(await statementsOf(twenty, reserving)).toBe(3);
+    expect((await db.countStatements(one, reserving)).statements).toBe(3);
+    expect((await db.countStatements(twenty, reserving)).statements).toBe(3);
 
     const settling = (events: PaymentEvent[], ctx: BatchEventContext) => settle.handle(events, ctx);
     const payments = twenty.map((e, i) =>
       i % 2 ? paymentProcessed(e.payload.orderId) : paymentFailed(e.payload.orderId),
     );
-    expect(await statementsOf(payments.slice(0, 1), settling)).toBe(2);
-    expect(await statementsOf(payments, settling)).toBe(2);
+    expect((await db.countStatements(payments.slice(0, 1), settling)).statements).toBe(2);
+    expect((await db.countStatements(payments, settling)).statements).toBe(2);
   });
 });

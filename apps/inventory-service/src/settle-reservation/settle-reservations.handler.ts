@@ -2,8 +2,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { EntityManager } from 'typeorm';
 import type { OrderLine } from '@orderflow/contracts';
-import { BatchEventContext, EventBatchPattern, IncomingEvent } from '@orderflow/messaging';
-import { firstEventPerOrder } from '../event-run/first-event-per-order';
+import { BatchEventContext, EventBatchPattern, firstPerKey, IncomingEvent } from '@orderflow/messaging';
 
 export type SettleOutcome = 'committed' | 'released' | 'not-reserved';
 
@@ -29,7 +28,10 @@ export class SettleReservationsHandler {
 
   @EventBatchPattern(['PaymentProcessed', 'PaymentFailed'])
   async handle(@Payload() events: PaymentEvent[], @Ctx() ctx: BatchEventContext): Promise<SettleOutcome[]> {
-    const settled = await finishReservations(ctx.manager, firstEventPerOrder(events));
+    const settled = await finishReservations(
+      ctx.manager,
+      firstPerKey(events, (event) => event.payload.orderId),
+    );
     const releasedLines =
       settled.length > 0 ? await moveReservedStock(ctx.manager, settled) : new Map<string, OrderLine[]>();
     const outcomes = new Map<string, SettleOutcome>();

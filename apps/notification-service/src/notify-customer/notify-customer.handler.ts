@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { EntityManager } from 'typeorm';
-import { BatchEventContext, EventBatchPattern, IncomingEvent } from '@orderflow/messaging';
+import { BatchEventContext, EventBatchPattern, firstPerKey, IncomingEvent } from '@orderflow/messaging';
 import { SERVICE_CONFIG } from '@orderflow/service-defaults';
 import {
   NOTIFICATION_CHANNEL,
@@ -43,7 +43,10 @@ export class NotifyCustomerHandler {
     const outcomes: NotifyOutcome[] = events.map(() => 'no-notification');
     const wanted = events.flatMap((event, index) => this.wantedBy(event, index));
     for (const { index } of wanted) outcomes[index] = 'already-sent';
-    const claimed = await this.claim(ctx.manager, firstPerOrderAndKind(wanted));
+    const claimed = await this.claim(
+      ctx.manager,
+      firstPerKey(wanted, ({ message }) => `${message.orderId}\u0000${message.kind}`),
+    );
     for (const { index, message } of claimed) {
       const { to, subject, body, orderId, kind } = message;
       await this.channel.send({ to, subject, body, orderId, kind });
@@ -95,15 +98,4 @@ export class NotifyCustomerHandler {
     const inserted = new Set(rows.map((row) => row.id));
     return wanted.filter((_, i) => inserted.has(ids[i]));
   }
-}
-
-/** One event of a run asking for the same (order, kind) again would find it sent: keep the first. */
-function firstPerOrderAndKind(wanted: Wanted[]): Wanted[] {
-  const seen = new Set<string>();
-  return wanted.filter(({ message }) => {
-    const key = `${message.orderId}\u0000${message.kind}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPayloads, OrderStatus } from '@orderflow/contracts';
+import { statusChangedPayload } from '@orderflow/testing';
 import { RecordingChannel } from '../channels/recording.channel';
 import type { NotificationMessage } from '../channels/notification-channel';
 import { envelope, notificationTestDb } from '../../test/notification-db';
@@ -17,35 +18,8 @@ describe('notification-service against Postgres', () => {
     await db?.close();
   });
 
-  const change = (
-    orderId: string,
-    status: OrderStatus,
-    version: number,
-  ): EventPayloads['OrderStatusChanged'] => {
-    const at = new Date().toISOString();
-    return {
-      orderId,
-      customerId: 'cust-7',
-      status,
-      previousStatus: null,
-      version,
-      reason: null,
-      occurredAt: at,
-      order: {
-        orderId,
-        customerId: 'cust-7',
-        status,
-        version,
-        items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 1999 }],
-        totalCents: 1999,
-        currency: 'EUR',
-        reason: null,
-        history: [{ status, version, at, reason: null }],
-        createdAt: at,
-        updatedAt: at,
-      },
-    };
-  };
+  const change = (orderId: string, status: OrderStatus, version: number) =>
+    statusChangedPayload(orderId, status, version, 'cust-7');
   const notifyRun = (payloads: Array<EventPayloads['OrderStatusChanged']>, via = handler) =>
     db.deliverBatch(
       payloads.map((payload) => envelope('OrderStatusChanged', payload)),
@@ -109,18 +83,13 @@ describe('notification-service against Postgres', () => {
       change(b, 'REJECTED', 2),
       change(a, 'PAID', 3),
     ];
-    const statements: string[] = [];
-    const outcomes = await db.deliverBatch(
+    const { outcomes, statements } = await db.countStatements(
       run.map((payload) => envelope('OrderStatusChanged', payload)),
-      (events, ctx) => {
-        const query = ctx.manager.query.bind(ctx.manager);
-        ctx.manager.query = (sql: string, params?: unknown[]) => (statements.push(sql), query(sql, params));
-        return handler.handle(events as never, ctx);
-      },
+      (events, ctx) => handler.handle(events as never, ctx),
     );
 
     expect(outcomes).toEqual(['sent', 'sent', 'no-notification', 'sent', 'sent', 'already-sent']);
-    expect(statements).toHaveLength(1);
+    expect(statements).toBe(1);
     expect(sentFor(a).map((m) => m.kind)).toEqual(['order_received', 'order_confirmed']);
     expect(sentFor(b).map((m) => m.kind)).toEqual(['order_received', 'order_rejected']);
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEMO_ADDRESS } from '@orderflow/testing';
 import type { EventPayloads, EventType } from '@orderflow/contracts';
 import { EventEnvelope, PermanentEventError } from '@orderflow/messaging';
 import { envelope, orderTestDb } from '../../test/order-db';
@@ -35,13 +36,7 @@ describe('applying a run of saga events against Postgres', () => {
       currency: null,
       reason: null,
       paymentToken: 'tok_visa',
-      shippingAddress: {
-        name: 'Ada',
-        line1: '1 Main St',
-        city: 'Berlin',
-        postalCode: '10115',
-        country: 'DE',
-      },
+      shippingAddress: DEMO_ADDRESS,
       createdAt: at,
       updatedAt: at,
     });

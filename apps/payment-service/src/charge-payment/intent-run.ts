@@ -37,16 +37,6 @@ export interface RunPlan {
   changed: ChangedIntent[];
 }
 
-/** The first event of each order, in run order: the one the upsert applies. */
-export function firstEventPerOrder<E extends { orderId: string }>(run: readonly E[]): E[] {
-  const seen = new Set<string>();
-  return run.filter((event) => {
-    if (seen.has(event.orderId)) return false;
-    seen.add(event.orderId);
-    return true;
-  });
-}
-
 interface OrderOfRun {
   intent: Intent;
   /** Until the order's first event is visited: the upsert already applied that event's change. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEMO_ADDRESS } from '@orderflow/testing';
 import type { BatchEventContext, IncomingEvent } from '@orderflow/messaging';
 import {
   ChargeReservedOrdersHandler,
@@ -31,13 +32,7 @@ describe('payment-service charging against Postgres', () => {
       customerId: 'cust-1',
       items: [{ sku: 'SKU-1', quantity: 2 }],
       paymentToken,
-      shippingAddress: {
-        name: 'Ada',
-        line1: '1 Main St',
-        city: 'Berlin',
-        postalCode: '10115',
-        country: 'DE',
-      },
+      shippingAddress: DEMO_ADDRESS,
       createdAt: new Date().toISOString(),
     });
   const reserved = (orderId: string, totalCents = 3998): IncomingEvent<'InventoryReserved'> =>
@@ -82,22 +77,6 @@ describe('payment-service charging against Postgres', () => {
     ...(await db.outboxEvents('PaymentFailed')).filter((e) => e.orderId === orderId),
   ];
   const newOrders = (count: number) => Array.from({ length: count }, (): string => randomUUID());
-
-  /** The SQL statements `handle` sends for one run (the outbox write after it is the lib's). */
-  async function statementsOf<E>(
-    events: E[],
-    handle: (events: E[], ctx: BatchEventContext) => Promise<unknown>,
-  ): Promise<{ statements: number; outcomes: unknown }> {
-    return db.deliverBatch([], async (_delivered, ctx) => {
-      const query = jest.spyOn(ctx.manager, 'query');
-      try {
-        const outcomes = await handle(events, ctx);
-        return { statements: query.mock.calls.length, outcomes };
-      } finally {
-        query.mockRestore();
-      }
-    });
-  }
 
   it('charges when the second half arrives, whichever it is', async () => {
     const tokenFirst = randomUUID();
@@ -403,20 +382,20 @@ describe('payment-service charging against Postgres', () => {
       onOrderCreated.handle(events, ctx);
     const created = toCharge.map((orderId) => orderCreated(orderId));
     // Upsert, then payments and intents; the 20 also hold a repeat, applied in memory.
-    expect(await statementsOf(created.slice(0, 1), recording)).toEqual({
+    expect(await db.countStatements(created.slice(0, 1), recording)).toEqual({
       statements: 2,
       outcomes: ['processed'],
     });
     const twenty = [...created.slice(1), orderCreated(toCharge[1])];
-    expect(await statementsOf(twenty, recording)).toEqual({
+    expect(await db.countStatements(twenty, recording)).toEqual({
       statements: 2,
       outcomes: [...Array(19).fill('processed'), 'not-open'],
     });
 
     const deciding = (events: InventoryDecision[], ctx: BatchEventContext) => onInventory.handle(events, ctx);
     const decisions = toReserve.map((orderId, i) => (i % 3 === 2 ? rejected(orderId) : reserved(orderId)));
-    expect((await statementsOf(decisions.slice(0, 1), deciding)).statements).toBe(2);
-    const { statements, outcomes } = await statementsOf(decisions.slice(1), deciding);
+    expect((await db.countStatements(decisions.slice(0, 1), deciding)).statements).toBe(2);
+    const { statements, outcomes } = await db.countStatements(decisions.slice(1), deciding);
     expect(statements).toBe(2);
     expect(outcomes).toEqual(
       decisions.slice(1).map((event) => (event.type === 'InventoryRejected' ? 'dropped' : 'processed')),
@@ -424,7 +403,7 @@ describe('payment-service charging against Postgres', () => {
 
     // A run that charges nothing and changes nothing after its upsert: the upsert alone.
     const waiting = newOrders(20).map((orderId) => orderCreated(orderId));
-    expect((await statementsOf(waiting, recording)).statements).toBe(1);
+    expect((await db.countStatements(waiting, recording)).statements).toBe(1);
   });
 
   describe('the upsert of each order’s first change', () => {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { BatchEventContext, EventEnvelope } from '@orderflow/messaging';
-import { firstEventPerOrder, IntentEvent, PlannedCharge, planRun } from './intent-run';
+import { BatchEventContext, EventEnvelope, firstPerKey } from '@orderflow/messaging';
+import { IntentEvent, PlannedCharge, planRun } from './intent-run';
 import { DecidedCharge, recordCharges, upsertIntents } from './intent-run-store';
 import { PaymentProvider } from './payment-provider';
 
@@ -28,7 +28,10 @@ export class PaymentCharger {
   constructor(private readonly provider: PaymentProvider) {}
 
   async applyRun(ctx: BatchEventContext, run: IntentEventOfRun[]): Promise<IntentOutcome[]> {
-    const upserted = await upsertIntents(ctx.manager, firstEventPerOrder(run));
+    const upserted = await upsertIntents(
+      ctx.manager,
+      firstPerKey(run, (event) => event.orderId),
+    );
     const plan = planRun(run, upserted);
     const decided = await Promise.all(plan.charges.map((charge) => this.decide(charge)));
     const paid = await recordCharges(ctx.manager, decided, plan.changed);

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ShippingAddress } from '@orderflow/contracts';
+import { firstPerKey } from '@orderflow/messaging';
 import type { ShipmentRequestStatus } from '../entities/shipment-request.entity';
 import { applyEvent, ShipmentRequest, ShipmentRequestEvent } from './shipment-request';
 import type { RunPlan } from './shipment-request-run';
@@ -23,7 +24,7 @@ export async function claimRequests(
   manager: EntityManager,
   events: readonly ShipmentRequestEvent[],
 ): Promise<Map<string, ShipmentRequest>> {
-  const created = firstEventPerOrder(events)
+  const created = firstPerKey(events, (event) => event.payload.orderId)
     .map((event) => applyEvent(undefined, event))
     .sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0));
   const rows: RequestRow[] = await manager.query(
@@ -80,12 +81,6 @@ export async function saveRun(manager: EntityManager, plan: RunPlan): Promise<Se
     ],
   );
   return new Set(rows.map((row) => row.order_id));
-}
-
-function firstEventPerOrder(events: readonly ShipmentRequestEvent[]): ShipmentRequestEvent[] {
-  const first = new Map<string, ShipmentRequestEvent>();
-  for (const event of events) if (!first.has(event.payload.orderId)) first.set(event.payload.orderId, event);
-  return [...first.values()];
 }
 
 function toRequest(row: RequestRow): ShipmentRequest {

@@ -74,3 +74,17 @@ export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
     await this.outbox.record(this.manager, events);
   }
 }
+
+/**
+ * The first item of each key, in order. A batch handler's later event of the same order (or
+ * notification) would find it already decided by the first, applied one at a time.
+ */
+export function firstPerKey<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = keyOf(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -25,16 +25,18 @@ export function prepareStatements(pool: Pool): void {
 
 function usePreparedStatements(client: PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const prepared = new Set<string>();
+  // Text → statement name, so the hot path hashes each text once per connection.
+  const prepared = new Map<string, string>();
   client.query = ((...args: unknown[]) => {
     const [text, values, callback] = args;
     if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || callback !== undefined) {
       return query(...args);
     }
-    const name = statementName(text);
-    if (!prepared.has(name)) {
+    let name = prepared.get(text);
+    if (name === undefined) {
       if (prepared.size >= MAX_PREPARED_PER_CONNECTION) return query(text, values);
-      prepared.add(name);
+      name = statementName(text);
+      prepared.set(text, name);
     }
     return query({ name, text, values });
   }) as PoolClient['query'];
