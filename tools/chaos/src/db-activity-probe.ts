@@ -56,6 +56,16 @@ export class DbActivityProbe {
     private readonly app: string,
   ) {}
 
+  /** Runs `work` with a probe of `app`'s database, closing it whatever happens. */
+  static async with<T>(url: string, app: string, work: (probe: DbActivityProbe) => Promise<T>): Promise<T> {
+    const probe = new DbActivityProbe(url, app);
+    try {
+      return await work(probe);
+    } finally {
+      await probe.close();
+    }
+  }
+
   async sample(): Promise<ActivitySample> {
     const [row] = await this.query<{ backlog: number; backends: Backend[] }>(SAMPLE_SQL, []);
     return classify(this.app, row.backlog, row.backends);

@@ -117,8 +117,7 @@ export async function killMidWork(
 ): Promise<MidWorkKill | DeferredKill> {
   const started = Date.now();
   if (wanted === 'under-load') return killUnderLoad(ctx, target, started, lastChance);
-  const probe = new DbActivityProbe(ctx.stack.databaseUrl(target), target);
-  try {
+  return DbActivityProbe.with(ctx.stack.databaseUrl(target), target, async (probe) => {
     if (wanted === 'request-in-flight') return await killMidRequest(ctx, probe, started, lastChance);
     // A consumer's work comes from the saga: while another fault stalls it, nothing is there to catch.
     const flow = await awaitFlow(ctx, probe, `no event reached ${target}`, lastChance);
@@ -132,9 +131,7 @@ export async function killMidWork(
           ).then((outcome) => ('deferred' in outcome ? outcome : outcome.record));
     if (!('deferred' in killed)) killed.flowWaitMs = from - started;
     return killed;
-  } finally {
-    await probe.close();
-  }
+  });
 }
 
 /**
@@ -148,8 +145,7 @@ async function killUnderLoad(
   started: number,
   lastChance: boolean,
 ): Promise<MidWorkKill | DeferredKill> {
-  const probe = new DbActivityProbe(ctx.stack.databaseUrl('gateway'), 'gateway');
-  try {
+  return DbActivityProbe.with(ctx.stack.databaseUrl('gateway'), 'gateway', async (probe) => {
     const flow = await awaitFlow(ctx, probe, 'no status push reached the gateways', lastChance);
     if ('deferred' in flow) return flow;
     const inFlightOrders = ctx.inFlightOrders();
@@ -165,9 +161,7 @@ async function killUnderLoad(
     };
     if (flow.missing) record.note = `${flow.missing}; killed anyway`;
     return record;
-  } finally {
-    await probe.close();
-  }
+  });
 }
 
 /**
@@ -426,20 +420,23 @@ async function killMidRequest(
 /** The client's retry with the same key, then a look at what order-service stored for that key. */
 async function retryAfterKill(ctx: KillContext, request: MidRequest): Promise<void> {
   const placed = await ctx.place(MID_REQUEST_BODY, request.idempotencyKey);
-  request.retry = { outcome: placed ? 'accepted' : 'abandoned', orderId: placed?.orderId };
-  const probe = new DbActivityProbe(ctx.stack.databaseUrl('order-service'), 'order-service');
-  try {
-    const rows = await probe.query<{ order_id: string | null }>(
-      `select response_body->>'orderId' as order_id from idempotency_keys where customer_id = $1 and key = $2`,
-      [request.customer, request.idempotencyKey],
-    );
-    request.retry.keyRows = rows.length;
-    request.retry.sameOrder = placed !== undefined && rows[0]?.order_id === placed.orderId;
-  } catch (error) {
-    request.retry.checkError = error instanceof Error ? error.message : String(error); // a violation
-  } finally {
-    await probe.close();
-  }
+  const retry: NonNullable<MidRequest['retry']> = {
+    outcome: placed ? 'accepted' : 'abandoned',
+    orderId: placed?.orderId,
+  };
+  request.retry = retry;
+  await DbActivityProbe.with(ctx.stack.databaseUrl('order-service'), 'order-service', async (probe) => {
+    try {
+      const rows = await probe.query<{ order_id: string | null }>(
+        `select response_body->>'orderId' as order_id from idempotency_keys where customer_id = $1 and key = $2`,
+        [request.customer, request.idempotencyKey],
+      );
+      retry.keyRows = rows.length;
+      retry.sameOrder = placed !== undefined && rows[0]?.order_id === placed.orderId;
+    } catch (error) {
+      retry.checkError = error instanceof Error ? error.message : String(error); // a violation
+    }
+  });
 }
 
 function activityAtKill(sample: ActivitySample | undefined): Partial<MidWorkKill['atKill']> {

@@ -91,23 +91,22 @@ export async function followBatch(
 }
 
 async function waitRepublished(url: string, target: string, batch: RelayBatchAtKill, killedAt: number) {
-  const probe = new DbActivityProbe(url, target);
-  try {
-    await waitFor(
-      `${target}'s relay to publish the batch it was killed in`,
-      async () => {
-        const [row] = await probe.query<{ left: number }>(
-          'select count(*)::int as left from messaging_outbox where id = any($1::bigint[]) and published_at is null',
-          [batch.rowIds],
-        );
-        return row.left === 0;
-      },
-      { timeoutMs: REPUBLISH_TIMEOUT_MS, intervalMs: 250 },
-    );
-    batch.republished = { afterKillMs: Date.now() - killedAt };
-  } catch (error) {
-    batch.republished = { error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    await probe.close();
-  }
+  await DbActivityProbe.with(url, target, async (probe) => {
+    try {
+      await waitFor(
+        `${target}'s relay to publish the batch it was killed in`,
+        async () => {
+          const [row] = await probe.query<{ left: number }>(
+            'select count(*)::int as left from messaging_outbox where id = any($1::bigint[]) and published_at is null',
+            [batch.rowIds],
+          );
+          return row.left === 0;
+        },
+        { timeoutMs: REPUBLISH_TIMEOUT_MS, intervalMs: 250 },
+      );
+      batch.republished = { afterKillMs: Date.now() - killedAt };
+    } catch (error) {
+      batch.republished = { error: error instanceof Error ? error.message : String(error) };
+    }
+  });
 }
