@@ -231,6 +231,18 @@ describe('gateway: live order status', () => {
     expect(all.map((c) => c.received.length)).toEqual(all.map(() => 40));
   });
 
+  it('pushes a redelivered status again: a push that never left after the commit is not lost', async () => {
+    const client = track(await connectClient(g1.url, token('kate')));
+    const order = new FakeOrder(customer('kate'));
+    const rejected = [order.next('PENDING'), order.next('REJECTED', 'out_of_stock')];
+    const [, rejectedId] = await feed.publish(...rejected);
+    await waitForStatuses(client, order.orderId, 2);
+
+    await feed.publishAgain(rejectedId, rejected[1]);
+    await waitForStatuses(client, order.orderId, 3);
+    expect(statusesOf(client, order.orderId)).toEqual(['1:PENDING', '2:REJECTED', '2:REJECTED']);
+  });
+
   it('recovers a briefly disconnected socket: the missed statuses arrive on reconnect', async () => {
     const client = track(openClient(g1.url, token('frank')));
     await new Promise<void>((resolve) => client.socket.once('connect', () => resolve()));

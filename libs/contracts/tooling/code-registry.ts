@@ -54,13 +54,19 @@ export function scanCodeRegistry(appsDir: string, repoRoot: string): CodeRegistr
   return registry;
 }
 
-/** The event types of a pattern argument: `'X'` or `['X', 'Y']`; undefined if it is anything else. */
+/**
+ * The event types of a pattern argument: `'X'` or `['X', 'Y']`, the list optionally followed by an
+ * options object (`{ duplicates: 'pass' }`); undefined if it is anything else.
+ */
 function eventTypesOf(argument: string): string[] | undefined {
-  const items = /^\[([^\]]*)\]$/
-    .exec(argument)?.[1]
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean) ?? [argument];
+  const list = /^\[([^\]]*)\]\s*(.*)$/s.exec(argument);
+  if (list && list[2] !== '' && !/^,\s*\{[^}]*\}$/s.test(list[2])) return undefined;
+  const items = list
+    ? list[1]
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : [argument];
   const types = items.map((item) => STRING_LITERAL.exec(item)?.[2]);
   return types.every((type) => type !== undefined) ? (types as string[]) : undefined;
 }

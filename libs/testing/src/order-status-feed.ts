@@ -71,18 +71,30 @@ export class OrderStatusFeed {
     return new OrderStatusFeed(producer, topic);
   }
 
-  async publish(...events: OrderStatusChangedV1[]): Promise<void> {
-    for (const event of events) {
+  /** Publishes the events (each a new event id); returns their event ids. */
+  async publish(...events: OrderStatusChangedV1[]): Promise<string[]> {
+    const sent = events.map((event) => ({ eventId: randomUUID(), event }));
+    await this.send(sent);
+    return sent.map((s) => s.eventId);
+  }
+
+  /** Publishes an event again under its first event id, as a relay does that died before marking it. */
+  async publishAgain(eventId: string, event: OrderStatusChangedV1): Promise<void> {
+    await this.send([{ eventId, event }]);
+  }
+
+  private async send(sent: Array<{ eventId: string; event: OrderStatusChangedV1 }>): Promise<void> {
+    for (const { event } of sent) {
       const check = validateEvent('OrderStatusChanged', 1, event);
       if (!check.ok) throw new Error(`invalid OrderStatusChanged: ${check.errors.join('; ')}`);
     }
     await this.producer.send({
       topic: this.topic,
-      messages: events.map((event) => ({
+      messages: sent.map(({ eventId, event }) => ({
         key: event.orderId,
         value: JSON.stringify(event),
         headers: envelopeHeaders({
-          eventId: randomUUID(),
+          eventId,
           type: 'OrderStatusChanged',
           version: 1,
           occurredAt: event.occurredAt,

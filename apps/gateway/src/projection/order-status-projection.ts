@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OrderSnapshot } from '@orderflow/contracts';
 
-export type ProjectionOutcome = 'applied' | 'stale';
+/**
+ * `applied`: newer than what was stored. `current`: the stored version itself, from an earlier
+ * delivery (whose push may never have left: its instance died, or the commit's answer was lost).
+ * `stale`: older than what is stored, or already passed in this run.
+ */
+export type ProjectionOutcome = 'applied' | 'current' | 'stale';
 
 /** Order ids are opaque strings of 1-100 characters (contracts: OrderId). */
 const ORDER_ID_MAX = 100;
@@ -15,7 +20,7 @@ export class OrderStatusProjection {
   /**
    * Stores each order's newest snapshot of a run, in one statement, only where it is newer than the
    * stored one, so redelivered or late events never move an order backwards. Returns, per snapshot
-   * in the given order, whether applying them one after another would have stored it.
+   * in the given order, what applying them one after another would have made of it.
    */
   async applyAll(manager: EntityManager, snapshots: OrderSnapshot[]): Promise<ProjectionOutcome[]> {
     const newest = new Map<string, OrderSnapshot>();
@@ -49,11 +54,14 @@ export class OrderStatusProjection {
         candidates.map((s) => JSON.stringify(s)),
       ],
     );
-    const current = new Map(rows.map((row) => [row.order_id, row.version ?? 0]));
+    const stored = new Map(rows.map((row) => [row.order_id, row.version ?? 0]));
+    const passed = new Map<string, number>(); // the highest version handed out in this run
     return snapshots.map((snapshot) => {
-      if (snapshot.version <= (current.get(snapshot.orderId) ?? 0)) return 'stale';
-      current.set(snapshot.orderId, snapshot.version);
-      return 'applied';
+      const id = snapshot.orderId;
+      const before = stored.get(id) ?? 0;
+      if (snapshot.version < before || snapshot.version <= (passed.get(id) ?? 0)) return 'stale';
+      passed.set(id, snapshot.version);
+      return snapshot.version === before ? 'current' : 'applied';
     });
   }
 

@@ -9,7 +9,12 @@ import { StatusFanout } from './status-fanout';
 /**
  * Keeps the status projection current and pushes each change once it is committed, a consumer run
  * at a time (one statement per run). Events of one order share a partition and are handled in
- * order, so pushes leave in version order; a stale one (redelivered, or overtaken) is not pushed.
+ * order, so pushes leave in version order; a stale one (overtaken) is not pushed.
+ *
+ * Pushes are at least once: a redelivered event (`duplicates: 'pass'`) that is still the order's
+ * current version is pushed again, since its first push may never have left (the instance died
+ * between commit and push, or the commit's answer was lost and the run retried). The projection's
+ * version guard keeps the redelivery from changing anything; clients drop what they have seen.
  */
 @Controller()
 export class OrderStatusChangedHandler {
@@ -19,7 +24,7 @@ export class OrderStatusChangedHandler {
     private readonly fanout: StatusFanout,
   ) {}
 
-  @EventBatchPattern(['OrderStatusChanged'])
+  @EventBatchPattern(['OrderStatusChanged'], { duplicates: 'pass' })
   async handle(
     @Payload() events: Array<IncomingEvent<'OrderStatusChanged'>>,
     @Ctx() ctx: BatchEventContext,
@@ -29,7 +34,7 @@ export class OrderStatusChangedHandler {
       events.map((event) => event.payload.order),
     );
     const pushes = events
-      .filter((_, i) => outcomes[i] === 'applied')
+      .filter((_, i) => outcomes[i] !== 'stale')
       .map((event) => pushFromEvent(event.payload));
     for (const push of pushes) this.afterCommit.schedule(ctx.manager, () => this.fanout.publish(push));
     return outcomes;

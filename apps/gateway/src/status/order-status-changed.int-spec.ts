@@ -9,7 +9,8 @@ import type { RoutedStatusPush } from './order-status-push';
 import type { StatusFanout } from './status-fanout';
 
 // A consumer run of OrderStatusChanged is applied in one statement: the projection must end as if
-// the events were applied one by one, and exactly the newer ones are pushed, after commit only.
+// the events were applied one by one; the newer ones and a redelivered current one are pushed,
+// after commit only.
 
 describe('gateway status projection, a run at a time, against Postgres', () => {
   let db: Awaited<ReturnType<typeof gatewayTestDb>>;
@@ -66,9 +67,25 @@ describe('gateway status projection, a run at a time, against Postgres', () => {
 
     expect(
       await run([changed(a, 'PENDING', 1), changed(a, 'PAID', 3), changed(a, 'SHIPPING_SCHEDULED', 4)]),
-    ).toEqual(['stale', 'stale', 'applied']);
+    ).toEqual(['stale', 'current', 'applied']);
     expect(await stored(a)).toEqual({ version: 4, status: 'SHIPPING_SCHEDULED' });
-    expect(pushesOf(a)).toEqual([3, 4]);
+    expect(pushesOf(a)).toEqual([3, 3, 4]);
+  });
+
+  it('pushes a redelivered current version again: its first push may never have left', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const first = [changed(a, 'PENDING', 1), changed(a, 'REJECTED', 2), changed(b, 'PENDING', 1)];
+    await run(first);
+
+    expect(await run([...first, changed(b, 'INVENTORY_RESERVED', 2)])).toEqual([
+      'stale',
+      'current',
+      'current',
+      'applied',
+    ]);
+    expect(pushesOf(a)).toEqual([1, 2, 2]);
+    expect(pushesOf(b)).toEqual([1, 1, 2]);
+    expect(await stored(a)).toEqual({ version: 2, status: 'REJECTED' });
   });
 
   it('pushes nothing when the run rolls back', async () => {

@@ -12,6 +12,19 @@ export const BATCH_HANDLER_EXTRA = 'orderflow.batchHandler';
 /** Identifies one batch handler across the event types it is registered for. */
 export interface BatchHandlerGroup {
   readonly types: readonly EventType[];
+  /** Whether redelivered events (already in the inbox) are passed to it too (see `duplicates`). */
+  readonly passDuplicates: boolean;
+}
+
+export interface EventBatchOptions {
+  /**
+   * `drop` (default): events this group has already applied never reach the handler.
+   * `pass`: they do, marked by `ctx.isDuplicate(event)`, for a handler whose after-commit side
+   * effect (a push to clients) must happen at least once: a redelivery after a crash between commit
+   * and side effect, or after a lost commit acknowledgement, is its only chance to repeat it. The
+   * handler must not apply a duplicate's effects again, nor publish for it.
+   */
+  duplicates?: 'drop' | 'pass';
 }
 
 /**
@@ -25,8 +38,8 @@ export interface BatchHandlerGroup {
  * one more costs a few round trips per run instead of a few per event, and holds its row locks for
  * those few round trips only (docs/adr/0043-*).
  */
-export function EventBatchPattern(types: EventType[]): MethodDecorator {
-  const group: BatchHandlerGroup = { types };
+export function EventBatchPattern(types: EventType[], options: EventBatchOptions = {}): MethodDecorator {
+  const group: BatchHandlerGroup = { types, passDuplicates: options.duplicates === 'pass' };
   return EventPattern(types, { [BATCH_HANDLER_EXTRA]: group });
 }
 
@@ -45,8 +58,18 @@ export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
     private readonly outbox: OutboxWriter,
     /** The trace context of each event's CONSUMER span, by event id. */
     private readonly traceOf: (eventId: string) => Context | undefined,
+    /**
+     * The events of `events` this group applied before (only with `duplicates: 'pass'`), by identity:
+     * a run can hold one event twice, and then only the second is a duplicate.
+     */
+    private readonly duplicates: ReadonlySet<EventEnvelope> = new Set(),
   ) {
     super([events]);
+  }
+
+  /** Whether this group applied the event before: repeat its side effect only, never its effects. */
+  isDuplicate(event: EventEnvelope): boolean {
+    return this.duplicates.has(event);
   }
 
   publish<K extends EventType>(
@@ -56,6 +79,10 @@ export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
     /** `causationId`: when the event was caused by another one than `cause` (e.g. one applied late). */
     options: { key?: string; causationId?: string } = {},
   ): void {
+    if (this.isDuplicate(cause))
+      throw new Error(
+        `${cause.type} ${cause.eventId} was applied before; its follow-ups are in the outbox already`,
+      );
     const span = this.traceOf(cause.eventId);
     this.pending.push({
       type,

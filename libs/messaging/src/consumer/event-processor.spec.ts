@@ -2,8 +2,9 @@ import type { KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { validateEvent } from '@orderflow/contracts';
 import type { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
-import { EventEnvelope, envelopeHeaders } from '../envelope/event-envelope';
+import { decodeEnvelope, EventEnvelope, envelopeHeaders } from '../envelope/event-envelope';
 import { OutboxWriter } from '../outbox/outbox-writer';
+import { BatchEventContext } from './event-batch';
 import { EventProcessor } from './event-processor';
 import { PermanentEventError } from './failure-policy';
 
@@ -142,7 +143,14 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
    * dropped) and the outbox statements; a batch handler for InventoryReleased that republishes
    * each event, throwing for `badEventId`; a plain handler for PaymentFailed.
    */
-  function batchSetup(options: { alreadyApplied?: string[]; badEventId?: string; unhandled?: string } = {}) {
+  function batchSetup(
+    options: {
+      alreadyApplied?: string[];
+      badEventId?: string;
+      unhandled?: string;
+      passDuplicates?: boolean;
+    } = {},
+  ) {
     const committed = new Set(options.alreadyApplied ?? []);
     const outboxStatements: string[][] = [];
     const batchCalls: string[][] = [];
@@ -168,7 +176,7 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
         return result;
       },
     } as unknown as DataSource;
-    const group = { types: ['InventoryReleased'] as const };
+    const group = { types: ['InventoryReleased'] as const, passDuplicates: options.passDuplicates ?? false };
     const processor = new EventProcessor({
       group: 'test-group',
       dataSource,
@@ -184,10 +192,11 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
             ? {
                 batch: group,
                 run: async (events, ctx) => {
-                  batchCalls.push(events.map((e) => e.eventId));
+                  batchCalls.push(events.map((e) => (ctx.isDuplicate(e) ? `again ${e.eventId}` : e.eventId)));
                   if (events.some((e) => e.eventId === options.badEventId))
                     throw new PermanentEventError('bad event');
-                  for (const e of events) ctx.publish(e, 'InventoryReleased', e.payload as never);
+                  for (const e of events)
+                    if (!ctx.isDuplicate(e)) ctx.publish(e, 'InventoryReleased', e.payload as never);
                 },
               }
             : { run: async (event: EventEnvelope) => void singleCalls.push(event.eventId) },
@@ -250,5 +259,42 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
     expect(setup.batchCalls).toEqual([[id(1), id(2), id(3)], [id(1)], [id(2)], [id(3)]]);
     expect(setup.deadLettered).toEqual(['2']);
     expect(setup.outboxStatements.map((rows) => rows.length)).toEqual([1, 1]);
+  });
+
+  it('hands an event that a run holds twice (published again) to the handler once', async () => {
+    const setup = batchSetup();
+    const chunk = [messageOf('InventoryReleased', id(1), 1), messageOf('InventoryReleased', id(1), 2)];
+
+    expect(await setup.processor.processChunk('t', 0, chunk)).toEqual(['processed', 'duplicate']);
+    expect(setup.batchCalls).toEqual([[id(1)]]);
+  });
+
+  it("with duplicates: 'pass', hands redelivered events on too, marked, in a run and one by one", async () => {
+    const setup = batchSetup({ alreadyApplied: [id(1)], passDuplicates: true });
+    const run = [
+      messageOf('InventoryReleased', id(1), 1),
+      messageOf('InventoryReleased', id(2), 2),
+      messageOf('InventoryReleased', id(2), 3),
+    ];
+
+    expect(await setup.processor.processChunk('t', 0, run)).toEqual(['duplicate', 'processed', 'duplicate']);
+    expect(await setup.processor.processChunk('t', 0, [messageOf('InventoryReleased', id(2), 4)])).toEqual([
+      'duplicate',
+    ]);
+    expect(setup.batchCalls).toEqual([[`again ${id(1)}`, id(2), `again ${id(2)}`], [`again ${id(2)}`]]);
+    expect(setup.outboxStatements.map((rows) => rows.length)).toEqual([1]);
+  });
+
+  it('refuses to publish for a duplicate (its follow-ups were recorded the first time)', () => {
+    const event = decodeEnvelope(messageOf('InventoryReleased', id(1), 1));
+    const ctx = new BatchEventContext(
+      [event],
+      {} as EntityManager,
+      new OutboxWriter({ producer: 'test' }),
+      () => undefined,
+      new Set([event]),
+    );
+
+    expect(() => ctx.publish(event, 'InventoryReleased', event.payload as never)).toThrow(/applied before/);
   });
 });

@@ -151,7 +151,7 @@ export class EventProcessor {
   /**
    * One call of a batch handler with the fresh events of `segment`, each in a CONSUMER span of its
    * own (its published events carry that span's context); then the events it published, in one
-   * outbox statement. Duplicates are not passed on.
+   * outbox statement. Duplicates are passed on only to a handler that asked for them.
    */
   private async runBatch(
     handler: BatchHandler,
@@ -160,19 +160,27 @@ export class EventProcessor {
     manager: EntityManager,
   ): Promise<ProcessOutcome[]> {
     const spans = new Map<string, ConsumerSpan>();
+    const events: EventEnvelope[] = [];
+    // By identity: a run can hold one event twice (published again), and only the first is fresh.
+    const duplicates = new Set<EventEnvelope>();
     const outcomes = segment.map(({ envelope, delivery, ignored }): ProcessOutcome => {
       if (ignored) return 'ignored';
       const span = startConsumerSpan(this.consumed(envelope, delivery));
       if (fresh.delete(envelope.eventId)) {
         spans.set(envelope.eventId, span);
+        events.push(envelope);
         return 'processed';
       }
       span.succeed('duplicate');
+      if (handler.batch.passDuplicates) {
+        events.push(envelope);
+        duplicates.add(envelope);
+      }
       return 'duplicate';
     });
-    if (spans.size === 0) return outcomes;
-    const events = segment.map((s) => s.envelope).filter((envelope) => spans.has(envelope.eventId));
-    const ctx = new BatchEventContext(events, manager, this.deps.outbox, (id) => spans.get(id)?.context);
+    if (events.length === 0) return outcomes;
+    const traceOf = (id: string) => spans.get(id)?.context;
+    const ctx = new BatchEventContext(events, manager, this.deps.outbox, traceOf, duplicates);
     try {
       await handler.run(events, ctx);
       await ctx.flush();
@@ -217,17 +225,19 @@ export class EventProcessor {
 
   /** Runs the event's handler; a batch handler gets a run of one. */
   private async runHandler(
+    handler: EventHandler,
     envelope: EventEnvelope,
     delivery: DeliveryInfo,
     manager: EntityManager,
+    duplicate: boolean,
   ): Promise<void> {
-    const handler = this.deps.handlerFor(envelope.type)!;
     if (!handler.batch) {
       await handler.run(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
       return;
     }
     const active = context.active();
-    const ctx = new BatchEventContext([envelope], manager, this.deps.outbox, () => active);
+    const duplicates = new Set(duplicate ? [envelope] : []);
+    const ctx = new BatchEventContext([envelope], manager, this.deps.outbox, () => active, duplicates);
     await handler.run([envelope], ctx);
     await ctx.flush();
   }
@@ -290,9 +300,11 @@ export class EventProcessor {
   private applyOnce(envelope: EventEnvelope, delivery: DeliveryInfo): Promise<'processed' | 'duplicate'> {
     return withConsumerSpan(this.consumed(envelope, delivery), () =>
       this.deps.dataSource.transaction(async (manager) => {
-        if ((await this.recordInbox(manager, [envelope])).length === 0) return 'duplicate' as const;
-        await this.runHandler(envelope, delivery, manager);
-        return 'processed' as const;
+        const fresh = (await this.recordInbox(manager, [envelope])).length > 0;
+        const handler = this.deps.handlerFor(envelope.type)!;
+        if (fresh || handler.batch?.passDuplicates)
+          await this.runHandler(handler, envelope, delivery, manager, !fresh);
+        return fresh ? ('processed' as const) : ('duplicate' as const);
       }),
     );
   }
