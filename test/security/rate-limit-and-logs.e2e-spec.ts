@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { io } from 'socket.io-client';
 import {
+  DEMO_ADDRESS,
   placeOrder,
   placeShippedOrder,
   request,
@@ -10,13 +13,15 @@ import {
   SYSTEM_APPS,
   TEST_JWT_SECRET,
   uniqueName,
+  waitFor,
 } from '@orderflow/testing';
 
 const APPS = SYSTEM_APPS;
 
 /**
  * What only the apps as this test's processes can show (test/e2e-targets.js): order-service's
- * per-customer rate limit, set low here, and the apps' own logs, which must hold no secret or token.
+ * per-customer rate limit and its load shedding, both set low here, and the apps' own logs, which
+ * must hold no secret or token.
  */
 describe('security: rate limit and logs (e2e)', () => {
   let stack: SagaStack;
@@ -25,7 +30,9 @@ describe('security: rate limit and logs (e2e)', () => {
   let aliceOrder: string;
 
   beforeAll(async () => {
-    stack = await SagaStack.start({ appEnv: { 'order-service': { ORDER_RATE_LIMIT_PER_MIN: '5' } } });
+    stack = await SagaStack.start({
+      appEnv: { 'order-service': { ORDER_RATE_LIMIT_PER_MIN: '5', HTTP_MAX_IN_FLIGHT: '3' } },
+    });
     aliceToken = stack.token(alice);
     aliceOrder = await placeShippedOrder(stack.url('order-service'), aliceToken, {
       items: [{ sku: 'SKU-1', quantity: 1 }],
@@ -50,6 +57,29 @@ describe('security: rate limit and logs (e2e)', () => {
       items: [{ sku: 'SKU-5', quantity: 1 }],
     });
     expect(other.status).toBe(202);
+  });
+
+  it('sheds load past HTTP_MAX_IN_FLIGHT: 503 problem+json with Retry-After, having done nothing', async () => {
+    const orders = stack.url('order-service');
+    const crowd = stack.token(uniqueName('crowd'));
+    const items = [{ sku: 'SKU-5', quantity: 1 }];
+    const held = [1, 2, 3].map(() => postSlowly(orders, crowd, { items, shippingAddress: DEMO_ADDRESS }));
+    await waitFor('3 requests in progress', async () => (await activeRequests(orders)) === 3);
+
+    const key = randomUUID();
+    const refused = await placeOrder(orders, crowd, { items }, { idempotencyKey: key });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(refused.body).toMatchObject({ type: 'urn:orderflow:problem:overloaded', status: 503 });
+    expect((await request('GET', `${orders}/health/ready`)).status).toBe(200);
+
+    expect((await Promise.all(held.map((h) => h.finish()))).map((r) => r.status)).toEqual([202, 202, 202]);
+    const retried = await placeOrder(orders, crowd, { items }, { idempotencyKey: key });
+    expect(retried.status).toBe(202);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull(); // the refused attempt stored nothing
+    const listed = await request<{ items: unknown[] }>('GET', `${orders}/orders`, { token: crowd });
+    expect(listed.body.items).toHaveLength(4);
   });
 
   it('writes no secret or token into any log, whatever the requests carried', async () => {
@@ -104,4 +134,33 @@ function socketHandshake(gatewayUrl: string, token: string): Promise<void> {
     socket.on('connect', () => resolve());
     socket.on('connect_error', () => resolve());
   }).finally(() => socket.close());
+}
+
+/** A POST whose headers and first half of the body are sent now, and the rest on `finish()`. */
+function postSlowly(baseUrl: string, token: string, body: unknown) {
+  const json = Buffer.from(JSON.stringify(body));
+  const req = httpRequest(`${baseUrl}/orders`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'content-length': String(json.length),
+    },
+  });
+  const answered = new Promise<{ status: number }>((resolve, reject) => {
+    req.once('response', (res) => {
+      res.resume();
+      res.once('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.once('error', reject);
+  });
+  const half = Math.floor(json.length / 2);
+  req.write(json.subarray(0, half));
+  return { finish: () => (req.end(json.subarray(half)), answered) };
+}
+
+/** order-service's `http.server.active_requests`, from its Prometheus endpoint. */
+async function activeRequests(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return Number(/^http_server_active_requests(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
 }

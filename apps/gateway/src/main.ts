@@ -6,11 +6,13 @@ import { AppModule, SERVICE } from './app.module';
 import { GATEWAY_CONFIG_SPEC } from './gateway.config';
 import { GatewayIoAdapter } from './socket/gateway-io.adapter';
 import { RedisConnection } from './socket/redis-connection';
+import { isEventStreamPath } from './sse/order-events.controller';
 
 void runService({
   identity: SERVICE,
   module: AppModule,
   config: GATEWAY_CONFIG_SPEC,
+  longLived: isEventStreamPath,
   configure: async (app, config) => {
     // The storefront page (tools/build.mjs copies apps/gateway/public next to src in dist).
     app.useStaticAssets(join(__dirname, '..', 'public'), { index: 'index.html', maxAge: 0 });

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { EnvSpec, InvalidConfigError } from './config/env';
 import { CommonConfig, loadServiceConfig, ServiceIdentity } from './config/service-config';
 import { HealthRegistry } from './health/health.registry';
+import { ALWAYS_SERVED, shedLoad } from './http/load-shedding';
 import { createRootLogger, PinoNestLogger } from './logging/logger';
 import { startMetrics } from './metrics/metrics';
 import { setServiceContext } from './service-context';
@@ -16,6 +17,8 @@ export interface RunServiceOptions<Extra> {
   config?: EnvSpec<Extra>;
   /** Hook for app-specific set-up between creation and listen (e.g. a WebSocket adapter). */
   configure?: (app: NestExpressApplication, config: CommonConfig & Extra) => void | Promise<void>;
+  /** Paths of requests that stay open (SSE streams): not counted by load shedding. */
+  longLived?: (path: string) => boolean;
 }
 
 /** Loads config (or exits with one line naming the bad variable), then boots and serves the app. */
@@ -33,6 +36,13 @@ export async function runService<Extra = object>(
     bodyParser: false,
     abortOnError: false,
   });
+  const longLived = options.longLived ?? (() => false);
+  app.use(
+    shedLoad({
+      maxInFlight: config.HTTP_MAX_IN_FLIGHT,
+      exempt: (path) => ALWAYS_SERVED(path) || longLived(path),
+    }),
+  );
   app.useBodyParser('json', { limit: '64kb', type: ['application/json', 'application/*+json'] });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

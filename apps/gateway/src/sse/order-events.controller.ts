@@ -23,6 +23,9 @@ import { OrderStatusProjection } from '../projection/order-status-projection';
 import { StatusEvents } from '../status/status-events';
 import { OrderEventStream } from './order-event-stream';
 
+/** The stream's path: it stays open, so load shedding does not count it as a request in progress. */
+export const isEventStreamPath = (path: string) => /^\/orders\/[^/]+\/events$/.test(path);
+
 /**
  * SSE fallback of the `order.status` push: `GET /orders/{orderId}/events`. Public to the global
  * guard because EventSource cannot set headers: the token may also come as `?access_token=`.

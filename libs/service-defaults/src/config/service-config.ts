@@ -18,6 +18,8 @@ export interface CommonConfig {
   KAFKA_SESSION_TIMEOUT_MS: number;
   /** Partitions a consumer applies at the same time (each partition stays in order). */
   KAFKA_PARTITIONS_CONCURRENTLY: number;
+  /** HTTP requests in progress at most; beyond, 503 at once (load shedding, http/load-shedding.ts). */
+  HTTP_MAX_IN_FLIGHT: number;
 }
 
 export const DEV_JWT_SECRET = 'orderflow-dev-secret-change-me-0123456789';
@@ -46,6 +48,7 @@ export function commonConfigSpec(service: ServiceIdentity): EnvSpec<CommonConfig
     SHUTDOWN_TIMEOUT_MS: env.int({ min: 100, max: 120_000, default: 10_000 }),
     KAFKA_SESSION_TIMEOUT_MS: env.int({ min: 6_000, max: 300_000, default: 30_000 }),
     KAFKA_PARTITIONS_CONCURRENTLY: env.int({ min: 1, max: 100, default: 6 }),
+    HTTP_MAX_IN_FLIGHT: env.int({ min: 1, max: 100_000, default: 256 }),
   };
 }
 
