@@ -52,5 +52,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # runService drains on SIGTERM (readiness off, consumers stopped, outbox flushed) within SHUTDOWN_TIMEOUT_MS.
 STOPSIGNAL SIGTERM
+# V8's heap budget in MB (libs/testing APP_HEAP_MB): the gateway's deployments set more.
+ENV APP_HEAP_MB=160
 # exec replaces the shell, so node itself receives SIGTERM.
-CMD ["sh", "-c", "exec node --disable-warning=TimeoutNegativeWarning --max-semi-space-size=2 dist/apps/${APP}/src/main.js"]
+CMD ["sh", "-c", "exec node --disable-warning=TimeoutNegativeWarning --max-semi-space-size=2 --max-old-space-size=${APP_HEAP_MB} dist/apps/${APP}/src/main.js"]

@@ -8,12 +8,20 @@ import { join } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
 import {
+  APP_HEAP_MB,
   APP_NODE_FLAGS,
   e2eVariable,
   EXTERNAL_TARGET_VARIABLES,
   externalTargetFromEnv,
 } from '@orderflow/testing';
-import { AppModel, expectedTopics, loadApps, ROOT, validateEnv } from './support/code-model';
+import {
+  AppModel,
+  expectedTopics,
+  loadApps,
+  ROOT,
+  unknownVariables,
+  validateEnv,
+} from './support/code-model';
 
 interface ComposeService {
   image?: string;
@@ -114,7 +122,7 @@ describe('docker-compose.yml', () => {
         expect(new URL(env.DATABASE_URL).pathname).toBe(`/${app.identity.database}`);
         expect(env.NODE_ENV).toBe('production');
         // Every variable is one the app reads, every variable it cannot do without is set ...
-        expect(Object.keys(env).filter((variable) => !(variable in app.spec))).toEqual([]);
+        expect(unknownVariables(app, env)).toEqual([]);
         expect(app.mustSet.filter((variable) => !(variable in env))).toEqual([]);
         // ... and the app's own config validation accepts the values.
         expect(() => validateEnv(app, env)).not.toThrow();
@@ -233,12 +241,24 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/NODE_ENV=production/);
     expect(dockerfile).toMatch(/^STOPSIGNAL SIGTERM$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/health\/live/m);
-    expect(dockerfile).toMatch(/exec node( --[a-z-]+=?[A-Za-z0-9]*)* dist\/apps\/\$\{APP\}\/src\/main\.js/);
+    expect(dockerfile).toMatch(
+      /exec node( --[a-z-]+=?[A-Za-z0-9${}_]*)* dist\/apps\/\$\{APP\}\/src\/main\.js/,
+    );
   });
 
-  it('starts the apps with the same Node flags as the harness (memory budget, ADR 0002 warning)', () => {
+  it('starts the apps with the same Node flags and heap budgets as the harness (memory budget, ADR 0002 warning)', () => {
     const command = /exec node ((?:--\S+ )*)dist\/apps/.exec(dockerfile)?.[1].trim().split(' ');
-    expect(command?.sort()).toEqual([...APP_NODE_FLAGS].sort());
+    expect(command?.sort()).toEqual([...APP_NODE_FLAGS, '--max-old-space-size=${APP_HEAP_MB}'].sort());
+    expect(/^ENV APP_HEAP_MB=(\d+)$/m.exec(dockerfile)?.[1]).toBe(String(APP_HEAP_MB.default));
+    const gateways = Object.entries(compose.services).filter(
+      ([, service]) => service.build?.args?.APP === 'gateway',
+    );
+    expect(gateways.length).toBeGreaterThan(0);
+    for (const [name, service] of gateways)
+      expect({ name, heap: service.environment?.APP_HEAP_MB }).toEqual({
+        name,
+        heap: String(APP_HEAP_MB.gateway),
+      });
   });
 
   it('has the build stages the compose files name', () => {

@@ -4,7 +4,15 @@
  * topics). Rendering uses support/kustomize.ts, the subset of kustomize the manifests use.
  */
 import { join } from 'node:path';
-import { AppModel, expectedTopics, loadApps, ROOT, validateEnv } from './support/code-model';
+import { APP_HEAP_MB } from '@orderflow/testing';
+import {
+  AppModel,
+  expectedTopics,
+  loadApps,
+  ROOT,
+  unknownVariables,
+  validateEnv,
+} from './support/code-model';
 import { validateResource } from './support/k8s-validate';
 import { K8sResource, renderKustomization, resourceId } from './support/kustomize';
 
@@ -171,7 +179,9 @@ describe.each(overlays)('deploy/k8s overlay %s agrees with the code', (overlay) 
   it.each(apps.map((app) => [app.identity.name, app] as const))('%s: environment and database', (_, app) => {
     const { container } = appContainer(resources, app);
     const env = resolveEnv(resources, container);
-    expect(Object.keys(env).filter((variable) => !(variable in app.spec))).toEqual([]);
+    expect(unknownVariables(app, env)).toEqual([]);
+    // The image's default heap budget, or the gateway's larger one (libs/testing APP_HEAP_MB).
+    expect(env.APP_HEAP_MB).toBe(app.identity.name === 'gateway' ? String(APP_HEAP_MB.gateway) : undefined);
     expect(app.mustSet.filter((variable) => !(variable in env))).toEqual([]);
     expect(env.PORT).toBe(String(app.identity.defaultPort));
     expect(env.NODE_ENV).toBe('production');

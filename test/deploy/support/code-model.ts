@@ -80,6 +80,13 @@ function mustSet(spec: EnvSpec<Record<string, unknown>>): string[] {
 }
 
 /** Parses the variables as the app would at start; throws the app's own InvalidConfigError. */
+/** Variables the image's start command reads (Dockerfile CMD), not the app: its heap budget. */
+export const LAUNCHER_VARIABLES = ['APP_HEAP_MB'];
+
+/** The variables of `env` that neither the app nor the image's start command reads. */
+export const unknownVariables = (app: AppModel, env: Record<string, string>) =>
+  Object.keys(env).filter((variable) => !(variable in app.spec) && !LAUNCHER_VARIABLES.includes(variable));
+
 export function validateEnv(app: AppModel, env: Record<string, string>): void {
   loadConfig(app.spec, env);
 }
