@@ -49,6 +49,8 @@ export class GatewayProcess {
         MESSAGING_TOPIC_PREFIX: topicPrefix,
         GATEWAY_CONSUMER_GROUP: group,
         SOCKET_IO_REDIS_STREAM: `orderflow:${runName}:socket.io`,
+        // Sockets per instance is measured against memory, not against the deployed budget (384 MB).
+        APP_HEAP_MB: '1536',
         ...(options.redis ? { REDIS_URL: options.redis } : {}),
       },
     });

@@ -57,7 +57,7 @@ describe('gateway: live order status', () => {
         DATABASE_URL: db.url,
         MESSAGING_TOPIC_PREFIX: prefix,
         GATEWAY_CONSUMER_GROUP: `gateway-${run}`,
-        GATEWAY_CONSUMER_SESSION_TIMEOUT_MS: '8000',
+        KAFKA_SESSION_TIMEOUT_MS: '8000',
         REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         SOCKET_IO_REDIS_STREAM: `orderflow:${run}`,
         SOCKET_AUTH_TIMEOUT_MS: '1500',

@@ -16,8 +16,6 @@ export interface GatewayExtraConfig {
   GATEWAY_CONSUMER_GROUP: string;
   /** Redis stream (and key prefix) of the Socket.IO adapter; one per deployment. */
   SOCKET_IO_REDIS_STREAM: string;
-  /** Kafka session timeout: how soon partitions of a dead instance move to a live one. */
-  GATEWAY_CONSUMER_SESSION_TIMEOUT_MS: number;
 }
 
 export type GatewayConfig = CommonConfig & GatewayExtraConfig;
@@ -35,23 +33,16 @@ export const GATEWAY_CONFIG_SPEC: EnvSpec<GatewayExtraConfig> = {
     default: 'orderflow:gateway:socket.io',
     pattern: /^[A-Za-z0-9:._-]{1,200}$/,
   }),
-  GATEWAY_CONSUMER_SESSION_TIMEOUT_MS: env.int({ min: 6_000, max: 300_000, default: 30_000 }),
 };
 
 /**
- * The consumer group and session timeout, read while the module graph is declared (before config validation runs;
- * an invalid value still stops the app at start-up through GATEWAY_CONFIG_SPEC).
+ * The consumer group, read while the module graph is declared (before config validation runs; an
+ * invalid value still stops the app at start-up through GATEWAY_CONFIG_SPEC). How soon a dead
+ * instance's partitions move is the common KAFKA_SESSION_TIMEOUT_MS.
  */
-export function consumerOptions(source: NodeJS.ProcessEnv = process.env): {
-  group: string;
-  sessionTimeoutMs: number;
-} {
+export function consumerOptions(source: NodeJS.ProcessEnv = process.env): { group: string } {
   const group = source.GATEWAY_CONSUMER_GROUP?.trim();
-  const timeout = Number(source.GATEWAY_CONSUMER_SESSION_TIMEOUT_MS);
-  return {
-    group: group && CONSUMER_GROUP.test(group) ? group : 'gateway',
-    sessionTimeoutMs: Number.isInteger(timeout) && timeout >= 6_000 && timeout <= 300_000 ? timeout : 30_000,
-  };
+  return { group: group && CONSUMER_GROUP.test(group) ? group : 'gateway' };
 }
 
 /** Same object as SERVICE_CONFIG (runService validates the extra spec into it). */

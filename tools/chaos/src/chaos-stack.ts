@@ -126,7 +126,7 @@ export class ChaosStack {
       INVENTORY_URL: `http://127.0.0.1:${ports.get('inventory-service')}`,
       ORDER_URL: `http://127.0.0.1:${ports.get('order-service')}`,
       GATEWAY_CONSUMER_GROUP: `${this.topicPrefix}gateway`,
-      GATEWAY_CONSUMER_SESSION_TIMEOUT_MS: String(this.options.gatewaySessionTimeoutMs),
+      KAFKA_SESSION_TIMEOUT_MS: String(this.options.gatewaySessionTimeoutMs),
       SOCKET_IO_REDIS_STREAM: `orderflow:${this.options.name}:socket.io`,
       ...(this.options.redisUrl ? { REDIS_URL: this.options.redisUrl } : {}),
     };
