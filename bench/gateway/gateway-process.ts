@@ -27,7 +27,7 @@ export class GatewayProcess {
     private readonly db: { drop: () => Promise<void> },
   ) {}
 
-  static async start(options: { logLevel: string; redis?: string }): Promise<GatewayProcess> {
+  static async start(options: { logLevel: string; redis?: string; heapMb: number }): Promise<GatewayProcess> {
     const runName = uniqueName('gwbench');
     const topicPrefix = `${runName}.`;
     const group = `gateway-${runName}`;
@@ -49,8 +49,9 @@ export class GatewayProcess {
         MESSAGING_TOPIC_PREFIX: topicPrefix,
         GATEWAY_CONSUMER_GROUP: group,
         SOCKET_IO_REDIS_STREAM: `orderflow:${runName}:socket.io`,
-        // Sockets per instance is measured against memory, not against the deployed budget (384 MB).
-        APP_HEAP_MB: '1536',
+        APP_HEAP_MB: String(options.heapMb),
+        // Sockets per instance is measured against memory, not against the deployed limit.
+        SOCKET_MAX_CONNECTIONS: '1000000',
         ...(options.redis ? { REDIS_URL: options.redis } : {}),
       },
     });

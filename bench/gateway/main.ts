@@ -36,7 +36,11 @@ async function main() {
   logger.log(
     `starting one gateway (built, NODE_ENV=production, ${options.redis ? 'Redis' : 'in-memory'} adapter)`,
   );
-  const gateway = await GatewayProcess.start({ logLevel: options.logLevel, redis: options.redis });
+  const gateway = await GatewayProcess.start({
+    logLevel: options.logLevel,
+    redis: options.redis,
+    heapMb: options.heapMb,
+  });
   const interrupted = () => {
     logger.warn('interrupted: stopping the gateway and dropping the run database');
     void gateway.close().finally(() => process.exit(130));

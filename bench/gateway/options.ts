@@ -15,6 +15,8 @@ export interface GatewayBenchOptions {
   drainSeconds: number;
   /** The RSS budget of one gateway instance; stepping stops once it is exceeded. */
   budgetMb: number;
+  /** The gateway's V8 heap budget (APP_HEAP_MB); above the RSS budget, so memory is what is measured. */
+  heapMb: number;
   /** Use the Redis Streams adapter (REDIS_URL) instead of the in-memory one. */
   redis: string | undefined;
   outDir: string;
@@ -29,6 +31,7 @@ const USAGE = `npm run bench:gateway -- [options]
   --push-seconds 5                duration of each step's push phase
   --drain-seconds 15              every push must arrive this long after the last publish
   --budget-mb 1024                gateway RSS budget; stepping stops above it
+  --heap-mb 1536                  the gateway's V8 heap budget (APP_HEAP_MB; deployed: 384)
   --redis redis://127.0.0.1:6379  run the gateway with the Redis Streams adapter (default: in-memory)
   --out bench/results             where the JSON goes
   --log-level warn                LOG_LEVEL of the gateway`;
@@ -44,6 +47,7 @@ export function parseOptions(argv: string[]): GatewayBenchOptions {
       'push-seconds': { type: 'string', default: '5' },
       'drain-seconds': { type: 'string', default: '15' },
       'budget-mb': { type: 'string', default: '1024' },
+      'heap-mb': { type: 'string', default: '1536' },
       redis: { type: 'string' },
       out: { type: 'string', default: 'bench/results' },
       'log-level': { type: 'string', default: 'warn' },
@@ -62,6 +66,7 @@ export function parseOptions(argv: string[]): GatewayBenchOptions {
     pushSeconds: positive('--push-seconds', values['push-seconds']),
     drainSeconds: positive('--drain-seconds', values['drain-seconds']),
     budgetMb: positive('--budget-mb', values['budget-mb']),
+    heapMb: positive('--heap-mb', values['heap-mb']),
     redis: values.redis,
     outDir: values.out,
     logLevel: values['log-level'],

@@ -39,6 +39,7 @@ describe('gateway: live order status', () => {
   let feed: OrderStatusFeed;
   let g1: ManagedApp;
   let g2: ManagedApp;
+  let port: number;
 
   /** Publishes the statuses of `path` (all, or from `from` to `to`) for `order`. */
   const publishPath = (order: FakeOrder, path: string[], reason: string | null = null) =>
@@ -65,7 +66,7 @@ describe('gateway: live order status', () => {
         LOG_LEVEL: 'warn',
       },
     });
-    const port = randomPortBase();
+    port = randomPortBase();
     g1 = supervisor.start({ name: 'gateway', instance: `gateway-1-${run}`, port });
     g2 = supervisor.start({ name: 'gateway', instance: `gateway-2-${run}`, port: port + 1 });
     await Promise.all([supervisor.waitReady(g1), supervisor.waitReady(g2)]);
@@ -282,6 +283,37 @@ describe('gateway: live order status', () => {
       const ack = await subscribe(second, order.orderId);
       return ack.ok && ack.order.status === 'CANCELLED' && ack.order.version === 4;
     });
+  });
+
+  it('refuses handshakes past SOCKET_MAX_CONNECTIONS, and lets a retrying client in once a socket leaves', async () => {
+    // An instance of its own (own group, in-memory adapter), so the two above are not rebalanced.
+    const capped = supervisor.start({
+      name: 'gateway',
+      instance: `gateway-capped-${run}`,
+      port: port + 2,
+      env: { SOCKET_MAX_CONNECTIONS: '2', GATEWAY_CONSUMER_GROUP: `gateway-capped-${run}`, REDIS_URL: '' },
+    });
+    try {
+      await supervisor.waitReady(capped);
+      const first = track(await connectClient(capped.url, token('lena')));
+      track(await connectClient(capped.url, token('lena')));
+
+      const handshake = await fetch(`${capped.url}/socket.io/?EIO=4&transport=polling`);
+      expect(handshake.status).toBe(403);
+      expect(await handshake.json()).toEqual({ code: 4, message: 'at its limit of 2 connections' });
+      const waiting = track(openClient(capped.url, token('lena'), { reconnection: true }));
+      await new Promise((resolve) => waiting.socket.once('connect_error', resolve));
+      expect(waiting.socket.connected).toBe(false);
+
+      first.socket.disconnect();
+      await waitFor('the retrying client to get in', () => waiting.socket.connected, { timeoutMs: 20_000 });
+      const metrics = await (await fetch(`${capped.url}/metrics`)).text();
+      expect(
+        Number(/^gateway_connections_refused_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1]),
+      ).toBeGreaterThanOrEqual(2);
+    } finally {
+      await supervisor.stop(capped);
+    }
   });
 
   describe('SSE fallback', () => {

@@ -10,6 +10,11 @@ export interface GatewayExtraConfig {
   SOCKET_RATE_PER_SEC: number;
   /** Socket.IO: how long a connection may stay without completing the handshake. */
   SOCKET_AUTH_TIMEOUT_MS: number;
+  /**
+   * Socket.IO: connections one instance holds at most (~20 MB of heap per 1,000; the default fits
+   * the 384 MB heap budget, APP_HEAP_MB). Raise both together.
+   */
+  SOCKET_MAX_CONNECTIONS: number;
   /** SSE comment heartbeat; also how often an open stream re-checks the projection. */
   SSE_HEARTBEAT_MS: number;
   /** Kafka consumer group of the status consumer; every instance of one deployment shares it. */
@@ -27,6 +32,7 @@ export const GATEWAY_CONFIG_SPEC: EnvSpec<GatewayExtraConfig> = {
   ORDER_URL: env.url({ protocols: ['http', 'https'], default: 'http://127.0.0.1:3001' }),
   SOCKET_RATE_PER_SEC: env.int({ min: 1, max: 1_000, default: 20 }),
   SOCKET_AUTH_TIMEOUT_MS: env.int({ min: 100, max: 60_000, default: 5_000 }),
+  SOCKET_MAX_CONNECTIONS: env.int({ min: 1, max: 1_000_000, default: 10_000 }),
   SSE_HEARTBEAT_MS: env.int({ min: 100, max: 120_000, default: 15_000 }),
   GATEWAY_CONSUMER_GROUP: env.string({ default: 'gateway', pattern: CONSUMER_GROUP }),
   SOCKET_IO_REDIS_STREAM: env.string({

@@ -22,6 +22,7 @@ void runService({
         redis,
         connectTimeoutMs: config.SOCKET_AUTH_TIMEOUT_MS,
         streamName: config.SOCKET_IO_REDIS_STREAM,
+        maxConnections: config.SOCKET_MAX_CONNECTIONS,
       }),
     );
     await startMessaging(app);
