@@ -5,7 +5,7 @@ import { ApplySagaEventsHandler } from './apply-saga-event/apply-saga-events.han
 import { ApplySagaEvents } from './apply-saga-event/apply-saga-events.service';
 import { GetOrderController } from './get-order/get-order.controller';
 import { ListOrdersController } from './list-orders/list-orders.controller';
-import { OrderSchema1764200000000 } from './migrations/1764200000000-order-schema.migration';
+import { ORDER_MIGRATIONS } from './migrations/order-migrations';
 import { OrderHistoryEntity, OrderEntity } from './order/order.entity';
 import { OrderStatusRecorder } from './order/order-status-recorder';
 import { ParkedEventEntity } from './order/parked-event.entity';
@@ -24,7 +24,7 @@ export const SERVICE: ServiceIdentity = {
     ServiceDefaultsModule,
     DatabaseModule.forService({
       entities: [OrderEntity, OrderHistoryEntity, ParkedEventEntity, IdempotencyKeyEntity],
-      migrations: [...MESSAGING_MIGRATIONS, OrderSchema1764200000000],
+      migrations: [...MESSAGING_MIGRATIONS, ...ORDER_MIGRATIONS],
     }),
     KafkaModule,
     MessagingModule.forService({ produces: ['OrderCreated', 'OrderStatusChanged'] }),

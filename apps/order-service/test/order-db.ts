@@ -1,5 +1,5 @@
 import { handlerTestDb } from '@orderflow/testing';
-import { OrderSchema1764200000000 } from '../src/migrations/1764200000000-order-schema.migration';
+import { ORDER_MIGRATIONS } from '../src/migrations/order-migrations';
 import { OrderEntity, OrderHistoryEntity } from '../src/order/order.entity';
 import { ParkedEventEntity } from '../src/order/parked-event.entity';
 import { IdempotencyKeyEntity } from '../src/place-order/idempotency-key.entity';
@@ -11,5 +11,5 @@ export const orderTestDb = () =>
   handlerTestDb({
     service: 'order-service',
     entities: [OrderEntity, OrderHistoryEntity, ParkedEventEntity, IdempotencyKeyEntity],
-    migrations: [OrderSchema1764200000000],
+    migrations: ORDER_MIGRATIONS,
   });

@@ -23,11 +23,13 @@ export class ApplySagaEventsHandler {
       orderId: (envelope.payload as { orderId: string }).orderId,
       eventId: envelope.eventId,
       event: toSagaEvent(envelope),
+      trace: ctx.traceCarrier(envelope),
     }));
     const { outcomes, published } = await this.saga.applyRun(ctx.manager, run);
-    for (const { index, change } of published) {
+    for (const { index, change, trace } of published) {
       ctx.publish(events[index], change.type, change.payload, {
         causationId: change.causationId ?? undefined,
+        trace,
       });
     }
     return outcomes;

@@ -4,9 +4,10 @@ import type { EventPayloads, EventType } from '@orderflow/contracts';
 import { EventEnvelope, PermanentEventError } from '@orderflow/messaging';
 import { envelope, orderTestDb } from '../../test/order-db';
 import { OrderEntity } from '../order/order.entity';
+import type { SagaEvent } from '../order/order-state-machine';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
 import { ApplySagaEventsHandler } from './apply-saga-events.handler';
-import { ApplySagaEvents } from './apply-saga-events.service';
+import { ApplySagaEvents, RunEvent } from './apply-saga-events.service';
 
 // A consumer run applies many saga events in one transaction, in memory: these check that it
 // leaves what one event at a time would, against real Postgres.
@@ -123,6 +124,50 @@ describe('applying a run of saga events against Postgres', () => {
     expect(after.order).toMatchObject({ status: 'PAID', version: 3 });
     expect(after.parked).toEqual([]);
     expect(after.published.map((p) => p.status)).toEqual(['INVENTORY_RESERVED', 'PAID']);
+  });
+
+  it('lets an event applied late continue its own trace, parked in this run or in an earlier one', async () => {
+    const service = new ApplySagaEvents(recorder);
+    const applyRun = (run: RunEvent[]) =>
+      db.dataSource.transaction((manager) => service.applyRun(manager, run));
+    const traceOf = (n: number) => ({ traceparent: `00-${String(n).repeat(32)}-${String(n).repeat(16)}-01` });
+    const sagaEvent = (orderId: string, event: SagaEvent, n: number): RunEvent => ({
+      orderId,
+      eventId: randomUUID(),
+      event,
+      trace: traceOf(n),
+    });
+    const reserve: SagaEvent = {
+      type: 'InventoryReserved',
+      items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 500 }],
+      totalCents: 1000,
+      currency: 'EUR',
+    };
+    const statusesAndTraces = (published: Awaited<ReturnType<typeof applyRun>>['published']) =>
+      published.map((p) => [p.change.payload.status, p.trace]);
+
+    const [early, sameRun] = [await placeOrder(), await placeOrder()];
+    expect((await applyRun([sagaEvent(early, { type: 'PaymentProcessed' }, 1)])).outcomes).toEqual([
+      'parked',
+    ]);
+    expect(await db.dataSource.query('select trace from parked_events where order_id = $1', [early])).toEqual(
+      [{ trace: traceOf(1) }],
+    );
+    const later = await applyRun([sagaEvent(early, reserve, 2)]);
+    expect(statusesAndTraces(later.published)).toEqual([
+      ['INVENTORY_RESERVED', undefined],
+      ['PAID', traceOf(1)],
+    ]);
+
+    const together = await applyRun([
+      sagaEvent(sameRun, { type: 'PaymentProcessed' }, 3),
+      sagaEvent(sameRun, reserve, 4),
+    ]);
+    expect(together.outcomes).toEqual(['parked', 'applied']);
+    expect(statusesAndTraces(together.published)).toEqual([
+      ['INVENTORY_RESERVED', undefined],
+      ['PAID', traceOf(3)],
+    ]);
   });
 
   it('applies interleaved orders of one run each on its own, and treats a late rival event as stale', async () => {

@@ -5,7 +5,7 @@ import { PermanentEventError } from '@orderflow/messaging';
 import { meter } from '@orderflow/service-defaults';
 import { plan, SagaEvent, TERMINAL_STATUSES, Transition } from '../order/order-state-machine';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
-import { LockedOrder, lockOrders, ParkedEvent, RunChanges, saveRun } from './saga-run-store';
+import { LockedOrder, lockOrders, ParkedEvent, RunChanges, saveRun, TraceCarrier } from './saga-run-store';
 
 export type ApplyOutcome = 'applied' | 'parked' | 'stale';
 
@@ -14,13 +14,17 @@ export interface RunEvent {
   orderId: string;
   eventId: string;
   event: SagaEvent;
+  /** Of the event's consumer span; kept if the event is parked. */
+  trace: TraceCarrier;
 }
 
 /** An OrderStatusChanged to publish, and which event of the run caused it. */
 export interface StatusChangeOfRun {
-  /** Index of the run's event that was being applied (its trace and correlation). */
+  /** Index of the run's event that was being applied (its correlation, and its trace unless `trace`). */
   index: number;
   change: OutgoingEvent<'OrderStatusChanged'>;
+  /** The trace of the parked event that caused the change, when one did. */
+  trace?: TraceCarrier;
 }
 
 /**
@@ -52,7 +56,7 @@ export class ApplySagaEvents {
       if (!locked)
         throw new PermanentEventError(`${incoming.event.type} for unknown order ${incoming.orderId}`);
       const { outcome, statusChanges } = this.applyOne(locked, incoming, changes);
-      for (const change of statusChanges) published.push({ index, change });
+      for (const { change, trace } of statusChanges) published.push({ index, change, trace });
       return outcome;
     });
     changes.orders = [...new Set(changes.orders)];
@@ -64,20 +68,21 @@ export class ApplySagaEvents {
     locked: LockedOrder,
     incoming: RunEvent,
     changes: RunChanges,
-  ): { outcome: ApplyOutcome; statusChanges: Array<OutgoingEvent<'OrderStatusChanged'>> } {
+  ): {
+    outcome: ApplyOutcome;
+    statusChanges: Array<{ change: OutgoingEvent<'OrderStatusChanged'>; trace?: TraceCarrier }>;
+  } {
     const result = plan(locked.order.status, incoming.event, locked.parked);
-    const statusChanges = result.steps.map((step) =>
-      this.transition(
-        locked,
-        step.decision,
-        step.source === 'incoming' ? incoming.eventId : step.source.eventId,
-        changes,
-      ),
-    );
+    const statusChanges = result.steps.map((step) => {
+      const parked = step.source === 'incoming' ? undefined : step.source;
+      const change = this.transition(locked, step.decision, parked?.eventId ?? incoming.eventId, changes);
+      return { change, trace: parked?.trace };
+    });
     for (const consumed of result.consumed) unpark(locked, consumed, changes);
     if (result.parkIncoming) {
-      const entry = { orderId: incoming.orderId, eventId: incoming.eventId, event: incoming.event };
-      locked.parked.push({ id: undefined, eventId: entry.eventId, event: entry.event });
+      const { orderId, eventId, event, trace } = incoming;
+      const entry = { orderId, eventId, event, trace };
+      locked.parked.push({ id: undefined, eventId, event, trace });
       changes.parked.push(entry);
       return { outcome: 'parked', statusChanges };
     }

@@ -3,11 +3,16 @@ import { OrderEntity } from '../order/order.entity';
 import type { SagaEvent } from '../order/order-state-machine';
 import { HistoryEntry } from '../order/order-snapshot';
 
+/** Trace context as stored with an outbox row (W3C `traceparent`, `tracestate`). */
+export type TraceCarrier = Record<string, string>;
+
 /** A parked event; `id` is undefined while it was parked by the current run and is not stored yet. */
 export interface ParkedEvent {
   id: string | undefined;
   eventId: string;
   event: SagaEvent;
+  /** Of the consumer span that parked it. */
+  trace: TraceCarrier;
 }
 
 /** An order of the run, locked, with what the state machine needs. */
@@ -24,14 +29,15 @@ export interface RunChanges {
   history: Array<HistoryEntry & { orderId: string }>;
   /** Stored parked events that were applied or found stale. */
   unparked: string[];
-  parked: Array<{ orderId: string; eventId: string; event: SagaEvent }>;
+  parked: Array<{ orderId: string; eventId: string; event: SagaEvent; trace: TraceCarrier }>;
 }
 
 const HISTORY_AND_PARKED = `
   coalesce((select json_agg(json_build_object('status', h.status, 'version', h.version, 'reason', h.reason,
                             'at', (extract(epoch from h.at) * 1000)::float8) order by h.version)
             from order_history h where h.order_id = o.id), '[]'::json) as history,
-  coalesce((select json_agg(json_build_object('id', p.id::text, 'eventId', p.event_id, 'event', p.event) order by p.id)
+  coalesce((select json_agg(json_build_object('id', p.id::text, 'eventId', p.event_id, 'event', p.event,
+                                            'trace', p.trace) order by p.id)
             from parked_events p where p.order_id = o.id), '[]'::json) as parked`;
 
 const ORDER_COLUMNS = `o.id, o.customer_id, o.status, o.version, o.items, o.total_cents, o.currency, o.reason,
@@ -86,8 +92,8 @@ export async function saveRun(manager: EntityManager, changes: RunChanges): Prom
      ), unparked as (
        delete from parked_events where id = any($14::bigint[])
      )
-     insert into parked_events (order_id, event_id, event_type, event)
-     select * from unnest($15::uuid[], $16::uuid[], $17::text[], $18::jsonb[])
+     insert into parked_events (order_id, event_id, event_type, event, trace)
+     select * from unnest($15::uuid[], $16::uuid[], $17::text[], $18::jsonb[], $19::jsonb[])
      on conflict (event_id) do nothing`,
     [
       orders.map((o) => o.id),
@@ -108,6 +114,7 @@ export async function saveRun(manager: EntityManager, changes: RunChanges): Prom
       parked.map((p) => p.eventId),
       parked.map((p) => p.event.type),
       parked.map((p) => JSON.stringify(p.event)),
+      parked.map((p) => JSON.stringify(p.trace)),
     ],
   );
 }
@@ -126,7 +133,7 @@ interface OrderRow {
   created_at: Date;
   updated_at: Date;
   history: Array<Omit<HistoryEntry, 'at'> & { at: number }>;
-  parked: Array<{ id: string; eventId: string; event: SagaEvent }>;
+  parked: Array<{ id: string; eventId: string; event: SagaEvent; trace: TraceCarrier }>;
 }
 
 function toLockedOrder(row: OrderRow): LockedOrder {

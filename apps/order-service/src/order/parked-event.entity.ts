@@ -19,6 +19,10 @@ export class ParkedEventEntity {
   @Column('jsonb')
   event!: SagaEvent;
 
+  /** Trace context of the consumer span that parked it: the status change it causes continues it. */
+  @Column('jsonb', { default: () => `'{}'::jsonb` })
+  trace!: Record<string, string>;
+
   @Column('timestamptz', { name: 'parked_at', default: () => 'now()' })
   parkedAt!: Date;
 }

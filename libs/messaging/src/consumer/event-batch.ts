@@ -76,8 +76,11 @@ export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
     cause: EventEnvelope,
     type: K,
     payload: EventPayloads[K],
-    /** `causationId`: when the event was caused by another one than `cause` (e.g. one applied late). */
-    options: { key?: string; causationId?: string } = {},
+    /**
+     * `causationId`: when the event was caused by another one than `cause` (e.g. one applied late);
+     * `trace`: that event's trace context (see `traceCarrier`), so the follow-up continues its trace.
+     */
+    options: { key?: string; causationId?: string; trace?: Record<string, string> } = {},
   ): void {
     if (this.isDuplicate(cause))
       throw new Error(
@@ -90,8 +93,14 @@ export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
       key: options.key,
       correlationId: cause.correlationId,
       causationId: options.causationId ?? cause.eventId,
-      trace: span ? injectTraceContext({}, span) : undefined,
+      trace: options.trace ?? (span ? injectTraceContext({}, span) : undefined),
     } as OutgoingEvent);
+  }
+
+  /** The trace context of an event's CONSUMER span, to keep with state that outlives the run. */
+  traceCarrier(event: EventEnvelope): Record<string, string> {
+    const span = this.traceOf(event.eventId);
+    return span ? injectTraceContext({}, span) : {};
   }
 
   /** Writes what was published; called by the consumer after the handler returned. */
