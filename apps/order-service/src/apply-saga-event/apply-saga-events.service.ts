@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { OutgoingEvent } from '@orderflow/messaging';
+import type { OutgoingEvent, TraceCarrier } from '@orderflow/messaging';
 import { PermanentEventError } from '@orderflow/messaging';
 import { meter } from '@orderflow/service-defaults';
 import { plan, SagaEvent, TERMINAL_STATUSES, Transition } from '../order/order-state-machine';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
-import { LockedOrder, lockOrders, ParkedEvent, RunChanges, saveRun, TraceCarrier } from './saga-run-store';
+import { LockedOrder, lockOrders, ParkedEvent, RunChanges, saveRun } from './saga-run-store';
 
 export type ApplyOutcome = 'applied' | 'parked' | 'stale';
 

@@ -1,10 +1,8 @@
 import type { EntityManager } from 'typeorm';
+import type { TraceCarrier } from '@orderflow/messaging';
 import { OrderEntity } from '../order/order.entity';
 import type { SagaEvent } from '../order/order-state-machine';
 import { HistoryEntry } from '../order/order-snapshot';
-
-/** Trace context as stored with an outbox row (W3C `traceparent`, `tracestate`). */
-export type TraceCarrier = Record<string, string>;
 
 /** A parked event; `id` is undefined while it was parked by the current run and is not stored yet. */
 export interface ParkedEvent {

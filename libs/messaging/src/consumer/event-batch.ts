@@ -3,7 +3,7 @@ import type { Context } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 import type { EventPayloads, EventType } from '@orderflow/contracts';
 import { injectTraceContext } from '@orderflow/service-defaults';
-import type { EventEnvelope } from '../envelope/event-envelope';
+import type { EventEnvelope, TraceCarrier } from '../envelope/event-envelope';
 import type { OutboxWriter, OutgoingEvent } from '../outbox/outbox-writer';
 
 /** Key of the handler extras that mark a batch handler (see EventBatchPattern). */
@@ -80,27 +80,30 @@ export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
      * `causationId`: when the event was caused by another one than `cause` (e.g. one applied late);
      * `trace`: that event's trace context (see `traceCarrier`), so the follow-up continues its trace.
      */
-    options: { key?: string; causationId?: string; trace?: Record<string, string> } = {},
+    options: { key?: string; causationId?: string; trace?: TraceCarrier } = {},
   ): void {
     if (this.isDuplicate(cause))
       throw new Error(
         `${cause.type} ${cause.eventId} was applied before; its follow-ups are in the outbox already`,
       );
-    const span = this.traceOf(cause.eventId);
     this.pending.push({
       type,
       payload,
       key: options.key,
       correlationId: cause.correlationId,
       causationId: options.causationId ?? cause.eventId,
-      trace: options.trace ?? (span ? injectTraceContext({}, span) : undefined),
+      trace: options.trace ?? this.carrierOf(cause),
     } as OutgoingEvent);
   }
 
   /** The trace context of an event's CONSUMER span, to keep with state that outlives the run. */
-  traceCarrier(event: EventEnvelope): Record<string, string> {
+  traceCarrier(event: EventEnvelope): TraceCarrier {
+    return this.carrierOf(event) ?? {};
+  }
+
+  private carrierOf(event: EventEnvelope): TraceCarrier | undefined {
     const span = this.traceOf(event.eventId);
-    return span ? injectTraceContext({}, span) : {};
+    return span ? injectTraceContext({}, span) : undefined;
   }
 
   /** Writes what was published; called by the consumer after the handler returned. */

@@ -15,6 +15,9 @@ export const ENVELOPE_HEADERS = {
 } as const;
 
 /** Every event, whatever its type: metadata in Kafka headers, payload as the JSON value. */
+/** W3C trace context headers (traceparent, tracestate), as stored with a row or sent with a message. */
+export type TraceCarrier = Record<string, string>;
+
 export interface EventEnvelope<T = unknown> {
   eventId: string;
   type: string;
@@ -28,7 +31,7 @@ export interface EventEnvelope<T = unknown> {
   /** The Kafka message key: the aggregate id, so one aggregate's events share a partition. */
   key: string;
   /** W3C trace context headers (traceparent, tracestate) of the producing span. */
-  trace: Record<string, string>;
+  trace: TraceCarrier;
   payload: T;
 }
 
@@ -82,7 +85,7 @@ export function decodeEnvelope(message: Pick<KafkaMessage, 'key' | 'value' | 'he
   } catch (error) {
     throw new MalformedEventError(`value is not JSON: ${(error as Error).message}`);
   }
-  const trace: Record<string, string> = {};
+  const trace: TraceCarrier = {};
   for (const name of [ENVELOPE_HEADERS.traceparent, ENVELOPE_HEADERS.tracestate]) {
     const value = header(name);
     if (value) trace[name] = value;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 import { EVENT_CATALOG, EventPayloads, EventType, validateEvent } from '@orderflow/contracts';
-import { envelopeHeaders } from '../envelope/event-envelope';
+import { envelopeHeaders, TraceCarrier } from '../envelope/event-envelope';
 
 export interface OutgoingEvent<K extends EventType = EventType> {
   type: K;
@@ -14,7 +14,7 @@ export interface OutgoingEvent<K extends EventType = EventType> {
   /** Kafka key; defaults to the correlation id (the order is the aggregate). */
   key?: string;
   /** Trace context headers to store with the row; defaults to the active context's. */
-  trace?: Record<string, string>;
+  trace?: TraceCarrier;
 }
 
 export interface OutboxWriterOptions {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { meter } from '../metrics/metrics';
+import { OPERATIONAL_PATHS, underPathPrefixes } from './path-prefixes';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails } from './problem';
 
 export interface LoadSheddingOptions {
@@ -10,8 +11,7 @@ export interface LoadSheddingOptions {
 }
 
 /** Health probes and metric scrapes must answer however busy the service is. */
-export const ALWAYS_SERVED = (path: string) =>
-  path === '/metrics' || path === '/health' || path.startsWith('/health/');
+export const ALWAYS_SERVED = underPathPrefixes(OPERATIONAL_PATHS);
 
 /**
  * Express middleware that bounds the requests a process works on at once. Past `maxInFlight`, a

@@ -6,12 +6,13 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { SocketIoInstrumentation } from '@opentelemetry/instrumentation-socket.io';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { AlwaysOffSampler, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { OPERATIONAL_PATHS, underPathPrefixes } from '../http/path-prefixes';
 import { markMeterProviderInstalled, prometheusReader } from '../metrics/metrics';
 import { resolveServiceName } from './service-name';
 import { setTelemetryShutdown } from './telemetry-shutdown';
 
 /** Probes and scrapes: never traced, so they cannot flood the trace store with root spans. */
-const UNTRACED_PATHS = ['/health', '/metrics', '/favicon.ico'];
+export const isUntracedPath = underPathPrefixes([...OPERATIONAL_PATHS, '/favicon.ico']);
 
 let sdk: NodeSDK | undefined;
 
@@ -62,11 +63,6 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): TelemetryS
   const started = sdk;
   setTelemetryShutdown(() => started.shutdown());
   return { serviceName, exporting };
-}
-
-export function isUntracedPath(url: string | undefined): boolean {
-  const path = (url ?? '').split('?')[0];
-  return UNTRACED_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 
 function describe(value: unknown): unknown {
