@@ -7,6 +7,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
+import { cpuProbe, timeCpuWorkload } from '../limits/cpu-probe';
 import { measureHttpCeiling } from '../limits/http-ceiling';
 import { measureKafkaFloor } from '../limits/kafka-floor';
 import { measurePgCeiling } from '../limits/pg-ceiling';
@@ -30,6 +31,7 @@ const logger = new Logger('bench');
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date();
+  const cpuBeforeMs = timeCpuWorkload();
   logger.log(`starting the system (built apps, NODE_ENV=production, LOG_LEVEL=${options.logLevel})`);
   const system = await BenchSystem.start(
     options.logLevel,
@@ -61,6 +63,7 @@ async function main() {
   } finally {
     await system.close();
   }
+  report.machine.cpuProbe = cpuProbe(cpuBeforeMs, timeCpuWorkload());
   printReport(report);
   const files = writeReport(report, options.outDir);
   logger.log(`wrote ${files.join(' and ')}`);

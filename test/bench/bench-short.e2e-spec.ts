@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@orderflow/testing';
+import type { CpuProbe } from '../../bench/limits/cpu-probe';
 import type { BenchReport } from '../../bench/saga/report';
 
 // The short form of `npm run bench`: one low-rate step of a few seconds, no limit measurements.
@@ -63,6 +64,13 @@ describe('npm run bench (short form)', () => {
     expect(Object.keys(step.processes)).toEqual(
       expect.arrayContaining(['order-service', 'gateway', 'kafka', 'postgres']),
     );
+  });
+
+  it('times the machine itself before and after the run, so a change of speed shows', () => {
+    const probe = report.machine.cpuProbe as CpuProbe;
+    expect(probe.beforeMs).toBeGreaterThan(0);
+    expect(probe.afterMs).toBeGreaterThan(0);
+    expect(output).toContain(`cpu probe (fixed JS workload on the idle box): ${probe.beforeMs} ms before`);
   });
 
   it('every order ended as its kind should, with its terminal status pushed on the socket', () => {
