@@ -24,6 +24,17 @@ describe('service configuration', () => {
     );
   });
 
+  it('refuses a retired variable, naming what replaced it, instead of ignoring it', () => {
+    const attempt = () =>
+      loadServiceConfig(identity, undefined, { GATEWAY_CONSUMER_SESSION_TIMEOUT_MS: '20000', PORT: 'x' });
+    expect(attempt).toThrow(
+      'invalid configuration: GATEWAY_CONSUMER_SESSION_TIMEOUT_MS is no longer read: set KAFKA_SESSION_TIMEOUT_MS instead; PORT',
+    );
+    expect(loadServiceConfig(identity, undefined, { KAFKA_SESSION_TIMEOUT_MS: '20000' })).toMatchObject({
+      KAFKA_SESSION_TIMEOUT_MS: 20_000,
+    });
+  });
+
   it('refuses the development JWT secret in production, and short secrets anywhere', () => {
     expect(() => loadConfig(commonConfigSpec(identity), { NODE_ENV: 'production' })).toThrow(
       'JWT_SECRET is required when NODE_ENV=production',

@@ -111,8 +111,20 @@ export const env = {
   }),
 };
 
-export function loadConfig<T>(spec: EnvSpec<T>, source: NodeJS.ProcessEnv = process.env): T {
-  const problems: string[] = [];
+/**
+ * Variables an earlier release read, with what replaced them. One still set would otherwise be
+ * ignored without a word, and the deployment would run on a default it did not choose.
+ */
+export type RetiredVariables = Record<string, string>;
+
+export function loadConfig<T>(
+  spec: EnvSpec<T>,
+  source: NodeJS.ProcessEnv = process.env,
+  retired: RetiredVariables = {},
+): T {
+  const problems = Object.entries(retired)
+    .filter(([name]) => source[name] !== undefined)
+    .map(([name, replacement]) => `${name} is no longer read: set ${replacement} instead`);
   const config = {} as T;
   for (const name of Object.keys(spec) as (keyof T & string)[]) {
     try {

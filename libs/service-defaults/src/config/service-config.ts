@@ -1,4 +1,4 @@
-import { env, EnvSpec, loadConfig } from './env';
+import { env, EnvSpec, loadConfig, RetiredVariables } from './env';
 
 /** Variables every app reads; an app adds its own with `extra`. */
 export interface CommonConfig {
@@ -52,6 +52,11 @@ export function commonConfigSpec(service: ServiceIdentity): EnvSpec<CommonConfig
   };
 }
 
+/** Renamed or folded variables (see loadConfig): set, they stop start-up with one clear line. */
+export const RETIRED_VARIABLES: RetiredVariables = {
+  GATEWAY_CONSUMER_SESSION_TIMEOUT_MS: 'KAFKA_SESSION_TIMEOUT_MS',
+};
+
 export function loadServiceConfig<Extra = object>(
   service: ServiceIdentity,
   extra?: EnvSpec<Extra>,
@@ -60,5 +65,6 @@ export function loadServiceConfig<Extra = object>(
   return loadConfig(
     { ...commonConfigSpec(service), ...(extra ?? {}) } as EnvSpec<CommonConfig & Extra>,
     source,
+    RETIRED_VARIABLES,
   );
 }
