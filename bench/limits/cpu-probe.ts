@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 
+/** A drift past this (either way) marks a run that must not be compared with others. */
+export const CPU_DRIFT_FLAG_PERCENT = 15;
+
 export interface CpuProbe {
   /** Median time of the fixed workload, in ms, on an idle box before the system starts. */
   beforeMs: number;

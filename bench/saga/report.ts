@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CpuProbe } from '../limits/cpu-probe';
+import { CPU_DRIFT_FLAG_PERCENT, CpuProbe } from '../limits/cpu-probe';
 import { HttpCeiling } from '../limits/http-ceiling';
 import { KafkaFloor } from '../limits/kafka-floor';
 import { PgCeiling } from '../limits/pg-ceiling';
@@ -25,7 +25,7 @@ export interface Limits {
 export interface BenchReport {
   startedAt: string;
   commit: string;
-  machine: Record<string, unknown>;
+  machine: Record<string, unknown> & { cpuProbe?: CpuProbe };
   options: BenchOptions;
   settings: Record<string, unknown>;
   warmup?: StepResult;
@@ -51,11 +51,11 @@ export function printReport(report: BenchReport): void {
   out.push(
     `machine: ${report.machine.cpus} CPUs (${report.machine.cpuModel}), ${report.machine.memoryGb} GB, Node ${report.machine.node}`,
   );
-  const probe = report.machine.cpuProbe as CpuProbe | undefined;
+  const probe = report.machine.cpuProbe;
   if (probe) {
     out.push(
       `cpu probe (fixed JS workload on the idle box): ${probe.beforeMs} ms before the run, ${probe.afterMs} ms after (${probe.driftPercent > 0 ? '+' : ''}${probe.driftPercent} %)` +
-        (Math.abs(probe.driftPercent) > 15
+        (Math.abs(probe.driftPercent) > CPU_DRIFT_FLAG_PERCENT
           ? ' — the machine changed speed during the run: do not compare it with other runs'
           : ''),
     );
