@@ -62,19 +62,28 @@ describe('one trace per order', () => {
           s.parentSpanId === '',
       ),
     );
-    // Wait until the last hop (the gateway's socket emit after the final status change) arrived.
+    // Wait until the last hop (the gateway's socket emit after the final status change) arrived,
+    // and every span's parent: each process exports on its own schedule, so a parent can arrive
+    // after its child's descendants.
     let trace: ReceivedSpan[] = [];
     await waitFor(
-      'spans of all six apps and the gateway emit of SHIPPING_SCHEDULED in the order trace',
+      'spans of all six apps, the gateway emit of SHIPPING_SCHEDULED and every parent in the order trace',
       () => {
         trace = receiver.trace(request.traceId);
         const services = new Set(trace.map((s) => s.service));
-        return APPS.every((app) => services.has(app)) && finalEmit(trace, stack.topicPrefix) !== undefined;
+        return (
+          APPS.every((app) => services.has(app)) &&
+          finalEmit(trace, stack.topicPrefix) !== undefined &&
+          orphans(trace).length === 0
+        );
       },
       // Spans leave each process in batches (every 5 s); a loaded machine delays the last ones.
       { timeoutMs: 60_000 },
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${describeTrace(receiver.trace(request.traceId))}`);
+      const orphaned = orphans(trace).map((s) => `${s.service} ${s.name}`);
+      throw new Error(
+        `${error.message}; orphans: ${JSON.stringify(orphaned)}\n${describeTrace(receiver.trace(request.traceId))}`,
+      );
     });
 
     expect(roots(trace)).toEqual([request]);
