@@ -5,7 +5,9 @@ import { percentiles, Percentiles } from './stats';
  * Where the time of a hop goes, from the messaging tables the services keep anyway:
  * - relay: `messaging_outbox.published_at − created_at` per (producer, event type): commit → on Kafka;
  * - delivery: consumer's `messaging_inbox.processed_at − published_at` per (consumer group, event
- *   type): on Kafka → the consumer's transaction for it began (fetch, queueing, batching).
+ *   type): on Kafka → the consumer's transaction for it began (fetch, queueing, batching). It can
+ *   be a few ms below zero: the relay marks a row after the broker's acknowledgement, and a
+ *   consumer may have fetched the event and begun by then.
  * A hop of the saga is relay + delivery + the handler's own transaction.
  */
 export type StageLatency = Record<string, Percentiles>;

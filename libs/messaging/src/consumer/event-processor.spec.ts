@@ -285,6 +285,31 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
     expect(setup.outboxStatements.map((rows) => rows.length)).toEqual([1]);
   });
 
+  it('applies the runs of two partitions in one transaction, one handler call, outcomes per run', async () => {
+    const setup = batchSetup({ alreadyApplied: [id(3)] });
+    const runs = [
+      { topic: 't', partition: 0, messages: [1, 2].map((n) => messageOf('InventoryReleased', id(n), n)) },
+      { topic: 't', partition: 1, messages: [3, 4].map((n) => messageOf('InventoryReleased', id(n), n)) },
+    ];
+
+    expect(await setup.processor.processTogether(runs)).toEqual([
+      ['processed', 'processed'],
+      ['duplicate', 'processed'],
+    ]);
+    expect(setup.batchCalls).toEqual([[id(1), id(2), id(4)]]);
+    expect(setup.outboxStatements).toHaveLength(1);
+  });
+
+  it('gives runs that failed together back undone, for each to be applied on its own', async () => {
+    const setup = batchSetup({ badEventId: id(2) });
+    const good = { topic: 't', partition: 0, messages: [messageOf('InventoryReleased', id(1), 1)] };
+    const bad = { topic: 't', partition: 1, messages: [messageOf('InventoryReleased', id(2), 2)] };
+
+    expect(await setup.processor.processTogether([good, bad])).toBeUndefined();
+    expect(await setup.processor.processTogether([good])).toEqual([['processed']]);
+    expect(setup.deadLettered).toEqual([]);
+  });
+
   it('refuses to publish for a duplicate (its follow-ups were recorded the first time)', () => {
     const event = decodeEnvelope(messageOf('InventoryReleased', id(1), 1));
     const ctx = new BatchEventContext(

@@ -30,6 +30,15 @@ export type HandlerInvoker = (type: string) => EventHandler | undefined;
 
 type BatchHandler = Extract<EventHandler, { batch: BatchHandlerGroup }>;
 
+/** A partition's messages as one kafkajs worker holds them, in offset order. */
+export interface ConsumerRun {
+  topic: string;
+  partition: number;
+  messages: KafkaMessage[];
+}
+
+type RunEntry = { envelope: EventEnvelope; delivery: DeliveryInfo };
+
 /** Thrown when shutdown interrupts a retry: the offset stays uncommitted, the event is redelivered. */
 export class ProcessingInterrupted extends Error {
   override readonly name = 'ProcessingInterrupted';
@@ -64,10 +73,10 @@ export class EventProcessor {
    */
   async processChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<ProcessOutcome[]> {
     if (messages.length > 1) {
-      const envelopes = this.decodeAll(messages);
-      if (envelopes) {
+      const entries = this.entriesOf({ topic, partition, messages });
+      if (entries) {
         try {
-          return await this.applyChunk(topic, partition, messages, envelopes);
+          return await this.applyTogether(entries);
         } catch (error) {
           this.logger.debug?.(`chunk of ${messages.length} failed, applying one by one: ${describe(error)}`);
         }
@@ -85,39 +94,69 @@ export class EventProcessor {
     return outcomes;
   }
 
-  /** The envelopes of the messages, or undefined if any is malformed or invalid. */
-  private decodeAll(messages: KafkaMessage[]): EventEnvelope[] | undefined {
-    const envelopes: EventEnvelope[] = [];
-    for (const message of messages) {
+  /**
+   * Applies the runs of several partitions in one transaction: the outcomes of each run, in its
+   * message order; or `undefined` when a message is malformed or the transaction failed (nothing
+   * committed), and the caller applies each run on its own with processChunk.
+   *
+   * Each run keeps its order. Runs of one topic are kept together, topics in the order of their
+   * oldest message, so that a handler of a topic's types gets one call for all of them and, across
+   * topics, an order's earlier events tend to come first (handlers accept any order across topics,
+   * as runs of different partitions commit in any order anyway).
+   */
+  async processTogether(runs: ConsumerRun[]): Promise<ProcessOutcome[][] | undefined> {
+    const entriesByRun: RunEntry[][] = [];
+    for (const run of runs) {
+      const entries = this.entriesOf(run);
+      if (!entries) return undefined;
+      entriesByRun.push(entries);
+    }
+    const order = transactionOrder(runs);
+    try {
+      const outcomes = await this.applyTogether(order.flatMap((i) => entriesByRun[i]));
+      const byRun: ProcessOutcome[][] = [];
+      let at = 0;
+      for (const i of order) {
+        byRun[i] = outcomes.slice(at, at + entriesByRun[i].length);
+        at += entriesByRun[i].length;
+      }
+      return byRun;
+    } catch (error) {
+      const events = entriesByRun.reduce((sum, entries) => sum + entries.length, 0);
+      this.logger.debug?.(`${runs.length} runs (${events} events) failed together: ${describe(error)}`);
+      return undefined;
+    }
+  }
+
+  /** The run's envelopes with their delivery, or undefined if any is malformed or invalid. */
+  private entriesOf(run: ConsumerRun): RunEntry[] | undefined {
+    const entries: RunEntry[] = [];
+    for (const message of run.messages) {
       try {
         const envelope = decodeEnvelope(message);
         if (!validateEvent(envelope.type, envelope.version, envelope.payload).ok) return undefined;
-        envelopes.push(envelope);
+        const delivery = { topic: run.topic, partition: run.partition, offset: message.offset, attempt: 1 };
+        entries.push({ envelope, delivery });
       } catch {
         return undefined; // the one-by-one path dead-letters it with the reason
       }
     }
-    return envelopes;
+    return entries;
   }
 
-  private applyChunk(
-    topic: string,
-    partition: number,
-    messages: KafkaMessage[],
-    envelopes: EventEnvelope[],
-  ): Promise<ProcessOutcome[]> {
-    const handlers = envelopes.map((envelope) => this.deps.handlerFor(envelope.type));
+  /** Applies the entries in one transaction, in their order; throws (all rolled back) on any failure. */
+  private applyTogether(entries: RunEntry[]): Promise<ProcessOutcome[]> {
+    const handlers = entries.map(({ envelope }) => this.deps.handlerFor(envelope.type));
     return this.deps.dataSource.transaction(async (manager) => {
       const fresh = new Set(
         await this.recordInbox(
           manager,
-          envelopes.filter((_, i) => handlers[i]),
+          entries.filter((_, i) => handlers[i]).map(({ envelope }) => envelope),
         ),
       );
       const outcomes: ProcessOutcome[] = [];
-      for (let i = 0; i < envelopes.length;) {
+      for (let i = 0; i < entries.length;) {
         const handler = handlers[i];
-        const delivery = (at: number) => ({ topic, partition, offset: messages[at].offset, attempt: 1 });
         if (!handler) {
           outcomes.push('ignored');
           i++;
@@ -125,19 +164,17 @@ export class EventProcessor {
           // The events of this handler up to the next one of another handler: one call. Events no
           // handler of this service wants (a shared topic's other types) do not split it.
           let end = i + 1;
-          while (end < envelopes.length && (!handlers[end] || handlers[end]?.batch === handler.batch)) end++;
+          while (end < entries.length && (!handlers[end] || handlers[end]?.batch === handler.batch)) end++;
           while (!handlers[end - 1]) end--;
-          const segment = envelopes
-            .slice(i, end)
-            .map((envelope, k) => ({ envelope, delivery: delivery(i + k), ignored: !handlers[i + k] }));
+          const segment = entries.slice(i, end).map((entry, k) => ({ ...entry, ignored: !handlers[i + k] }));
           outcomes.push(...(await this.runBatch(handler, segment, fresh, manager)));
           i = end;
         } else {
-          const envelope = envelopes[i];
+          const { envelope, delivery } = entries[i];
           // A span per event; if the chunk later rolls back, the one-by-one retry records again.
-          const outcome = await withConsumerSpan(this.consumed(envelope, delivery(i)), async () => {
+          const outcome = await withConsumerSpan(this.consumed(envelope, delivery), async () => {
             if (!fresh.delete(envelope.eventId)) return 'duplicate' as const;
-            await handler.run(envelope, new EventContext(envelope, delivery(i), manager, this.deps.outbox));
+            await handler.run(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
             return 'processed' as const;
           });
           outcomes.push(outcome);
@@ -337,6 +374,19 @@ export class EventProcessor {
     );
     return 'dead-lettered';
   }
+}
+
+/** Indexes of the runs: grouped by topic, topics by their oldest first message (Kafka timestamp). */
+export function transactionOrder(runs: ConsumerRun[]): number[] {
+  const oldest = new Map<string, number>();
+  for (const run of runs) {
+    const first = Number(run.messages[0]?.timestamp ?? Infinity);
+    oldest.set(run.topic, Math.min(oldest.get(run.topic) ?? Infinity, first));
+  }
+  return runs
+    .map((run, index) => ({ index, topicRank: oldest.get(run.topic)!, topic: run.topic }))
+    .sort((a, b) => a.topicRank - b.topicRank || a.topic.localeCompare(b.topic) || a.index - b.index)
+    .map(({ index }) => index);
 }
 
 function describe(error: unknown): string {

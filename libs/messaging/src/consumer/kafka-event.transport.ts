@@ -10,6 +10,9 @@ import type { OutboxWriter } from '../outbox/outbox-writer';
 import { BATCH_HANDLER_EXTRA, BatchHandlerGroup } from './event-batch';
 import { EventHandler, EventProcessor, ProcessOutcome } from './event-processor';
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from './failure-policy';
+import { RunCoalescer } from './run-coalescer';
+
+export const DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY = 32;
 
 export interface KafkaEventTransportOptions {
   kafka: Kafka;
@@ -21,10 +24,18 @@ export interface KafkaEventTransportOptions {
   retry?: Partial<RetryPolicy>;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
-  /** Partitions handled in parallel by this member (each partition stays sequential). */
+  /**
+   * Partitions this member takes from one fetch at a time (each partition stays sequential). Their
+   * runs are applied together in one transaction (RunCoalescer), so this is best at least the
+   * number of partitions the member may be assigned.
+   */
   partitionsConsumedConcurrently?: number;
-  /** Most events of one partition applied in one transaction when they arrive together. */
+  /** Most events of one partition taken in one go. */
+  maxEventsPerRun?: number;
+  /** Most events of all partitions' runs applied in one transaction. */
   maxEventsPerTransaction?: number;
+  /** How often resolved offsets are committed to Kafka (they are redelivered and deduped if lost). */
+  commitIntervalMs?: number;
   /** Called after each message, e.g. for metrics or tests. */
   onOutcome?: (outcome: ProcessOutcome, event: { topic: string; partition: number; offset: string }) => void;
 }
@@ -37,6 +48,9 @@ export interface KafkaEventTransportOptions {
 export class KafkaEventTransport extends Server implements CustomTransportStrategy {
   private consumer: Consumer | undefined;
   private deadLetters: DeadLetterPublisher | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+  /** Commits every resolved offset not yet committed; set by the first batch (kafkajs' payload). */
+  private commitResolved: (() => Promise<void>) | undefined;
   private stopping = false;
   private readonly wakeSleepers = new Set<() => void>();
   private readonly options: KafkaEventTransportOptions & { retry: RetryPolicy };
@@ -78,6 +92,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       handlerFor: (type) => this.invokerFor(type),
       pause: (ms) => this.pause(ms),
     });
+    const coalescer = new RunCoalescer(processor, this.options.maxEventsPerTransaction ?? 500);
     this.consumer = kafka.consumer({
       groupId: group,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
@@ -86,30 +101,41 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning: true });
+    const commitIntervalMs = this.options.commitIntervalMs ?? 1_000;
+    // autoCommit would send an OffsetCommit after every batch: a broker round trip per partition
+    // per fetch. Offsets are committed on the interval instead (redelivery is deduped anyway).
     await this.consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1_000,
+      autoCommit: false,
+      autoCommitInterval: commitIntervalMs,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
-      eachBatch: (payload) => this.consumeBatch(processor, payload),
+      partitionsConsumedConcurrently:
+        this.options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
+      eachBatch: (payload) => this.consumeBatch(coalescer, payload),
     });
+    // When traffic stops, the last offsets resolved would otherwise wait for the next batch.
+    this.commitTimer = setInterval(() => void this.commitNow('interval'), commitIntervalMs);
     this.logger.log(`consuming ${topics.join(', ')} as ${group}`);
   }
 
-  private async consumeBatch(processor: EventProcessor, payload: EachBatchPayload): Promise<void> {
+  private async consumeBatch(coalescer: RunCoalescer, payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    this.commitResolved ??= () => commitOffsetsIfNecessary(payload.uncommittedOffsets());
     // Keeps the session alive while a long handler or a retry backoff runs.
     const keepAlive = setInterval(() => {
       heartbeat().catch((error: Error) => this.logger.debug?.(`heartbeat: ${error.message}`));
     }, this.options.heartbeatIntervalMs ?? 3_000);
     try {
-      const chunkSize = this.options.maxEventsPerTransaction ?? 100;
+      const chunkSize = this.options.maxEventsPerRun ?? 100;
       for (let start = 0; start < batch.messages.length; start += chunkSize) {
         if (!isRunning() || isStale() || this.stopping) break;
         const chunk = batch.messages.slice(start, start + chunkSize);
         // A database or broker failure (even for the dead letter) throws: kafkajs then seeks back
         // and redelivers, nothing is skipped.
-        const outcomes = await processor.processChunk(batch.topic, batch.partition, chunk);
+        const outcomes = await coalescer.submit({
+          topic: batch.topic,
+          partition: batch.partition,
+          messages: chunk,
+        });
         for (const [i, outcome] of outcomes.entries()) {
           this.options.onOutcome?.(outcome, {
             topic: batch.topic,
@@ -128,6 +154,21 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       }
     } finally {
       clearInterval(keepAlive);
+    }
+    if (this.stopping) await this.commitNow('stop');
+  }
+
+  /**
+   * Commits what was resolved. A failed commit (e.g. during a rebalance) loses nothing: the new
+   * owner of the partition gets those events again and its inbox reports them as duplicates.
+   */
+  private async commitNow(why: 'interval' | 'stop'): Promise<void> {
+    try {
+      await this.commitResolved?.();
+    } catch (error) {
+      this.logger.warn(
+        `offset commit (${why}) failed, those events will be redelivered: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -157,7 +198,9 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   /** Stops fetching, lets in-flight handlers finish, commits their offsets, leaves the group. */
   async close(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.commitTimer);
     for (const wake of [...this.wakeSleepers]) wake();
+    await this.commitNow('stop');
     await this.consumer?.stop();
     await this.consumer?.disconnect();
     await this.deadLetters?.disconnect();

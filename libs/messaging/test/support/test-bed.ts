@@ -100,11 +100,30 @@ export class MessagingTestBed {
 
   /** Sum of the latest offsets of every partition of a topic: how many messages it holds. */
   async messageCount(topic: string): Promise<number> {
+    const offsets = await this.withAdmin((admin) => admin.fetchTopicOffsets(topic));
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  }
+
+  /** The group's committed offset of each partition of the orders topic (absent: none yet). */
+  async committedOffsets(): Promise<Map<number, string>> {
+    return this.withAdmin(async (admin) => {
+      const [topic] = await admin.fetchOffsets({ groupId: this.group, topics: [this.ordersTopic] });
+      return new Map(topic.partitions.filter((p) => p.offset !== '-1').map((p) => [p.partition, p.offset]));
+    });
+  }
+
+  /** The offset after the last message of each partition. */
+  async endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>> {
+    return this.withAdmin(async (admin) =>
+      (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high })),
+    );
+  }
+
+  private async withAdmin<T>(work: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+      return await work(admin);
     } finally {
       await admin.disconnect();
     }

@@ -47,7 +47,7 @@ export function commonConfigSpec(service: ServiceIdentity): EnvSpec<CommonConfig
     OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http', 'https'] }),
     SHUTDOWN_TIMEOUT_MS: env.int({ min: 100, max: 120_000, default: 10_000 }),
     KAFKA_SESSION_TIMEOUT_MS: env.int({ min: 6_000, max: 300_000, default: 30_000 }),
-    KAFKA_PARTITIONS_CONCURRENTLY: env.int({ min: 1, max: 100, default: 6 }),
+    KAFKA_PARTITIONS_CONCURRENTLY: env.int({ min: 1, max: 100, default: 32 }),
     HTTP_MAX_IN_FLIGHT: env.int({ min: 1, max: 100_000, default: 256 }),
   };
 }
