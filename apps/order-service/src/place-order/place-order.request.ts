@@ -115,6 +115,15 @@ function checkAddress(value: unknown, fail: Fail): ShippingAddress {
   return address as unknown as ShippingAddress;
 }
 
+/** Answers by code, at most 26 × 26 of them: Intl's lookup was 0.5 % of order-service's CPU. */
+const countryCodes = new Map<string, boolean>();
+
 function isCountryCode(code: string): boolean {
-  return COUNTRY.test(code) && !NOT_COUNTRIES.has(code) && regions.of(code) !== code;
+  if (!COUNTRY.test(code)) return false;
+  let known = countryCodes.get(code);
+  if (known === undefined) {
+    known = !NOT_COUNTRIES.has(code) && regions.of(code) !== code;
+    countryCodes.set(code, known);
+  }
+  return known;
 }
