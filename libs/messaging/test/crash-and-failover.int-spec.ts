@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testing';
-import { MessagingTestBed } from './support/test-bed';
+import { MessagingTestBed, withTestBed } from './support/test-bed';
 
 const orders = (n: number) => Array.from({ length: n }, () => randomUUID());
 
@@ -36,14 +36,7 @@ async function expectExactlyOnceInOrder(bed: MessagingTestBed, total: number) {
 
 describe('crashes, fail-over and shutdown (fixture service processes, real Postgres and Kafka)', () => {
   let bed: MessagingTestBed;
-
-  beforeEach(async () => {
-    bed = await new MessagingTestBed().setUp();
-  });
-
-  afterEach(async () => {
-    await bed?.tearDown();
-  });
+  withTestBed((b) => (bed = b));
 
   it('publishes events committed by a process killed before it published them, and applies them once', async () => {
     const doomed = await bed.start('doomed', { relay: false }).ready();

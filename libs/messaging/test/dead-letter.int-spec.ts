@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Partitioners } from 'kafkajs';
 import { waitFor } from '@orderflow/testing';
-import { header, MessagingTestBed } from './support/test-bed';
+import { header, MessagingTestBed, withTestBed } from './support/test-bed';
 
 const run = promisify(execFile);
 const REPO = join(__dirname, '../../..');
@@ -13,14 +13,7 @@ const dlqTool = (...args: string[]) =>
 
 describe('dead letters (fixture service process, real Postgres and Kafka)', () => {
   let bed: MessagingTestBed;
-
-  beforeAll(async () => {
-    bed = await new MessagingTestBed().setUp();
-  });
-
-  afterAll(async () => {
-    await bed?.tearDown();
-  });
+  withTestBed((b) => (bed = b), 'all');
 
   it('moves poison events to the dead-letter topic, keeps the partition going, and replays once fixed', async () => {
     const service = await bed.start('a').ready();

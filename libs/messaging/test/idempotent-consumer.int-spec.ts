@@ -3,19 +3,11 @@ import { Partitioners } from 'kafkajs';
 import { waitFor } from '@orderflow/testing';
 import { envelopeHeaders } from '../src';
 import { fixtureEvent } from './fixture/fixture-events';
-import { MessagingTestBed } from './support/test-bed';
+import { MessagingTestBed, withTestBed } from './support/test-bed';
 
 describe('idempotent consumer (fixture service processes, real Postgres and Kafka)', () => {
   let bed: MessagingTestBed;
-
-  // Each test has its own group: members left over from one test would take partitions in the next.
-  beforeEach(async () => {
-    bed = await new MessagingTestBed().setUp();
-  });
-
-  afterEach(async () => {
-    await bed?.tearDown();
-  });
+  withTestBed((b) => (bed = b));
 
   it('applies an event delivered three times, across a consumer-group rebalance, once', async () => {
     const a = await bed.start('a').ready();

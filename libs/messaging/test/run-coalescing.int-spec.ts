@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testing';
 import { envelopeHeaders } from '../src';
 import { fixtureEvent } from './fixture/fixture-events';
-import { MessagingTestBed } from './support/test-bed';
+import { MessagingTestBed, withTestBed } from './support/test-bed';
 
 const PARTITIONS = 6;
 
@@ -13,14 +13,7 @@ const PARTITIONS = 6;
  */
 describe('runs of several partitions in one transaction (fixture service, real Postgres and Kafka)', () => {
   let bed: MessagingTestBed;
-
-  beforeEach(async () => {
-    bed = await new MessagingTestBed().setUp();
-  });
-
-  afterEach(async () => {
-    await bed?.tearDown();
-  });
+  withTestBed((b) => (bed = b));
 
   it('applies the runs of one fetch together, in order per order, and commits their offsets while idle', async () => {
     // The first member creates the topics and joins the group; it leaves before the events arrive.

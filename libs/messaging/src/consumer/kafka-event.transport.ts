@@ -12,7 +12,7 @@ import { EventHandler, EventProcessor, ProcessOutcome } from './event-processor'
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from './failure-policy';
 import { RunCoalescer } from './run-coalescer';
 
-export const DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY = 32;
+const DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY = 32;
 
 export interface KafkaEventTransportOptions {
   kafka: Kafka;

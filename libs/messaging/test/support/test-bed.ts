@@ -152,3 +152,18 @@ export class MessagingTestBed {
 }
 
 export const header = (message: KafkaMessage, name: string) => message.headers?.[name]?.toString();
+
+/**
+ * Sets up a test bed of its own for each test (or once for the suite) and tears it down after,
+ * handing it to `use`: members left over from one test would take partitions in the next.
+ */
+export function withTestBed(use: (bed: MessagingTestBed) => void, scope: 'each' | 'all' = 'each'): void {
+  let bed: MessagingTestBed | undefined;
+  (scope === 'each' ? beforeEach : beforeAll)(async () => {
+    bed = await new MessagingTestBed().setUp();
+    use(bed);
+  });
+  (scope === 'each' ? afterEach : afterAll)(async () => {
+    await bed?.tearDown();
+  });
+}
