@@ -6,6 +6,7 @@ import {
   AppSupervisor,
   KAFKA_BROKERS,
   createTestDatabase,
+  freePort,
   ManagedApp,
   REPO_ROOT,
   SAGA_SERVICES,
@@ -123,18 +124,4 @@ async function deleteTopic(topic: string): Promise<void> {
   } finally {
     await admin.disconnect();
   }
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }

@@ -1,5 +1,6 @@
 export * from './wait-for';
 export * from './names';
+export * from './free-port';
 export * from './infra';
 export * from './app-supervisor';
 export * from './saga-stack';

@@ -1,9 +1,9 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { deadLetterTopic, TOPIC_PARTITIONS, TOPICS } from '@orderflow/contracts';
 import { signToken } from '@orderflow/service-defaults';
 import { AppSupervisor, discoverApps, ManagedApp, REPO_ROOT } from './app-supervisor';
+import { freePort } from './free-port';
 import { e2eVariable, ExternalTarget, ExternalTargetKind, externalTargetFromEnv } from './e2e-target';
 import { createTestDatabase, KAFKA_BROKERS } from './infra';
 import { uniqueName } from './names';
@@ -265,19 +265,6 @@ export class SagaStack {
     if (!app) throw new Error(`${name} is not part of this stack`);
     return app;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 function admin() {

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -11,6 +10,7 @@ import {
   AppSupervisor,
   createTestDatabase,
   discoverApps,
+  freePort,
   ManagedApp,
   PG_ADMIN_URL,
   REPO_ROOT,
@@ -342,17 +342,4 @@ function isAlive(pid: number): boolean {
   } catch {
     return false; // ESRCH: gone
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
