@@ -55,4 +55,4 @@ STOPSIGNAL SIGTERM
 # V8's heap budget in MB (libs/testing APP_HEAP_MB): the gateway's deployments set more.
 ENV APP_HEAP_MB=160
 # exec replaces the shell, so node itself receives SIGTERM.
-CMD ["sh", "-c", "exec node --disable-warning=TimeoutNegativeWarning --max-semi-space-size=2 --max-old-space-size=${APP_HEAP_MB} dist/apps/${APP}/src/main.js"]
+CMD ["sh", "-c", "exec node --disable-warning=TimeoutNegativeWarning --max-semi-space-size=8 --max-old-space-size=${APP_HEAP_MB} dist/apps/${APP}/src/main.js"]
