@@ -6,7 +6,7 @@ import { KeepAliveClient } from './http-client';
 import { Arrival, EXPECTED_TERMINAL, runArrivals } from './load-generator';
 import { KafkaCounter } from './metrics/kafka-stats';
 import { OutboxBacklog } from './metrics/outbox-backlog';
-import { delta, PgCommitCounter, sum } from './metrics/pg-stats';
+import { delta, PgCommitCounter, pgDelta, sum } from './metrics/pg-stats';
 import { ProcessUsage, ResourceMonitor } from './metrics/resource-monitor';
 import { OrderMix } from './options';
 import { now, percentiles, Percentiles, round, sleep } from './stats';
@@ -33,6 +33,13 @@ export interface StepResult {
     commitsPerOrder: number;
     commitsPerSecond: number;
     byDatabase: Record<string, number>;
+    /** Rows inserted, updated or deleted per order, over the run's databases. */
+    rowsWrittenPerOrder: number;
+    rowsWrittenByDatabase: Record<string, number>;
+    /** WAL written per order, in KB (the server's WAL: other databases' writes count too). */
+    walKbPerOrder: number;
+    /** WAL full-page images per order (written on a page's first change after a checkpoint). */
+    walFullPageImagesPerOrder: number;
   };
   kafka: { messages: number; messagesPerOrder: number; byTopic: Record<string, number> };
   processes: Record<string, ProcessUsage & { cpuMsPerOrder: number }>;
@@ -57,7 +64,7 @@ export interface StepContext {
 /** One step of the benchmark: `rate` orders/s for `seconds`, then drain, then measure. */
 export async function runStep(ctx: StepContext, rate: number, seconds: number): Promise<StepResult> {
   ctx.monitor.begin();
-  const commitsBefore = await ctx.pg.read();
+  const pgBefore = await ctx.pg.read();
   const offsetsBefore = await ctx.kafka.endOffsets();
   const backlogSampler = sampleBacklog(ctx);
 
@@ -72,7 +79,7 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
   await waitForTerminal(ctx, accepted, stepEnd + ctx.drainSeconds * 1000);
   const samples = await backlogSampler.stop();
   await sleep(1_500); // pg_stat_database is flushed by backends about once a second
-  const commits = delta(await ctx.pg.read(), commitsBefore);
+  const pgWork = pgDelta(await ctx.pg.read(), pgBefore);
   const messages = delta(await ctx.kafka.endOffsets(), offsetsBefore);
   const usage = ctx.monitor.end();
 
@@ -83,7 +90,7 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
   const completedInStep = terminalTimes.filter((t) => t >= stepStart && t <= stepEnd).length;
   const lastTerminal = Math.max(stepEnd, ...terminalTimes);
   const orderCount = Math.max(1, accepted.length);
-  const commitCount = sum(commits) - samples.ownQueriesByDatabase;
+  const commitCount = sum(pgWork.commits) - samples.ownQueriesByDatabase;
   const result: StepResult = {
     rate,
     seconds,
@@ -119,7 +126,11 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
       commits: commitCount,
       commitsPerOrder: round(commitCount / orderCount, 2),
       commitsPerSecond: Math.round(commitCount / seconds),
-      byDatabase: commits,
+      byDatabase: pgWork.commits,
+      rowsWrittenPerOrder: round(sum(pgWork.rowsWritten) / orderCount, 1),
+      rowsWrittenByDatabase: pgWork.rowsWritten,
+      walKbPerOrder: round(pgWork.walBytes / 1024 / orderCount, 2),
+      walFullPageImagesPerOrder: round(pgWork.walFullPageImages / orderCount, 2),
     },
     kafka: {
       messages: sum(messages),

@@ -60,6 +60,9 @@ describe('npm run bench (short form)', () => {
     expect(step.terminalLatencyMs.count).toBe(100);
     expect(Object.keys(step.hopLatencyMs)).toEqual(expect.arrayContaining(['PENDING→INVENTORY_RESERVED']));
     expect(step.postgres.commitsPerOrder).toBeGreaterThan(0);
+    // An order alone writes its row, its history and its outbox events, each inserted and marked.
+    expect(step.postgres.rowsWrittenPerOrder).toBeGreaterThan(10);
+    expect(step.postgres.walKbPerOrder).toBeGreaterThan(0);
     expect(step.kafka.messagesPerOrder).toBeGreaterThan(0);
     expect(Object.keys(step.processes)).toEqual(
       expect.arrayContaining(['order-service', 'gateway', 'kafka', 'postgres']),
