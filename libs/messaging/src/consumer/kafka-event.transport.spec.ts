@@ -76,3 +76,63 @@ describe('KafkaEventTransport offset commits', () => {
     expect(commits).toEqual(['member', 'member']);
   });
 });
+
+/** A kafkajs stand-in that records the consumers made and lets a test crash one. */
+function fakeKafka() {
+  const consumers: Array<{ ran: boolean; crash: (restart: boolean) => void }> = [];
+  const kafka = {
+    consumer: () => {
+      let onCrash: (event: { payload: { error: Error; restart: boolean } }) => void = () => undefined;
+      const made = {
+        ran: false,
+        crash: (restart: boolean) =>
+          onCrash({ payload: { error: new Error('Broker not connected'), restart } }),
+      };
+      consumers.push(made);
+      return {
+        events: { CRASH: 'consumer.crash' },
+        on: (_event: string, listener: typeof onCrash) => (onCrash = listener),
+        connect: async () => undefined,
+        subscribe: async () => undefined,
+        run: async () => void (made.ran = true),
+        stop: async () => undefined,
+        disconnect: async () => undefined,
+      };
+    },
+  };
+  return { kafka: kafka as unknown as Kafka, consumers };
+}
+
+describe('KafkaEventTransport consumer crashes', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const transportOn = (kafka: Kafka) =>
+    new KafkaEventTransport({ kafka, dataSource: {} as DataSource, outbox: {} as OutboxWriter, group: 'g' });
+  const run = (t: KafkaEventTransport) => t['runConsumer'](['t'], applied as unknown as RunCoalescer);
+
+  it('starts a new consumer when kafkajs gives up on a crashed one', async () => {
+    const { kafka, consumers } = fakeKafka();
+    const t = transportOn(kafka);
+    await run(t);
+
+    consumers[0].crash(false);
+    await jest.advanceTimersByTimeAsync(1_000);
+
+    expect(consumers.map((c) => c.ran)).toEqual([true, true]);
+  });
+
+  it('leaves a crash kafkajs restarts itself to kafkajs, and starts nothing once stopping', async () => {
+    const { kafka, consumers } = fakeKafka();
+    const t = transportOn(kafka);
+    await run(t);
+
+    consumers[0].crash(true);
+    await jest.advanceTimersByTimeAsync(60_000);
+    await t.close();
+    consumers[0].crash(false);
+    await jest.advanceTimersByTimeAsync(60_000);
+
+    expect(consumers).toHaveLength(1);
+  });
+});

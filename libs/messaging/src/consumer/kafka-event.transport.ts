@@ -13,6 +13,8 @@ import { DEFAULT_RETRY_POLICY, RetryPolicy } from './failure-policy';
 import { RunCoalescer } from './run-coalescer';
 
 const DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY = 32;
+/** Backoff of the restarts kafkajs leaves to us (see onCrash), doubling up to the maximum. */
+const CONSUMER_RESTART_MS = { initial: 1_000, max: 30_000 };
 
 export interface KafkaEventTransportOptions {
   kafka: Kafka;
@@ -47,6 +49,7 @@ export interface KafkaEventTransportOptions {
  */
 export class KafkaEventTransport extends Server implements CustomTransportStrategy {
   private consumer: Consumer | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
   private deadLetters: DeadLetterPublisher | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   /** Commits every resolved offset not yet committed (kafkajs' payload of the latest batch). */
@@ -94,18 +97,31 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       pause: (ms) => this.pause(ms),
     });
     const coalescer = new RunCoalescer(processor, this.options.maxEventsPerTransaction ?? 500);
-    this.consumer = kafka.consumer({
+    await this.runConsumer(topics, coalescer);
+    // When traffic stops, the last offsets resolved would otherwise wait for the next batch.
+    const commitIntervalMs = this.options.commitIntervalMs ?? 1_000;
+    this.commitTimer = setInterval(() => void this.commitNow('interval'), commitIntervalMs);
+    this.logger.log(`consuming ${topics.join(', ')} as ${group}`);
+  }
+
+  private async runConsumer(topics: string[], coalescer: RunCoalescer): Promise<void> {
+    const { kafka, group } = this.options;
+    const consumer = kafka.consumer({
       groupId: group,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
       allowAutoTopicCreation: false,
     });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics, fromBeginning: true });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (consumer === this.consumer) this.onCrash(payload, topics, coalescer);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
     const commitIntervalMs = this.options.commitIntervalMs ?? 1_000;
     // autoCommit would send an OffsetCommit after every batch: a broker round trip per partition
     // per fetch. Offsets are committed on the interval instead (redelivery is deduped anyway).
-    await this.consumer.run({
+    await consumer.run({
       autoCommit: false,
       autoCommitInterval: commitIntervalMs,
       eachBatchAutoResolve: false,
@@ -113,9 +129,36 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         this.options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
       eachBatch: (payload) => this.consumeBatch(coalescer, payload),
     });
-    // When traffic stops, the last offsets resolved would otherwise wait for the next batch.
-    this.commitTimer = setInterval(() => void this.commitNow('interval'), commitIntervalMs);
-    this.logger.log(`consuming ${topics.join(', ')} as ${group}`);
+  }
+
+  /**
+   * kafkajs restarts a crashed consumer only when the error is retriable. Others, such as "Broker
+   * not connected" while the broker comes back from a restart, leave it disconnected for good and
+   * the service silently stops consuming. Those are restarted here, with a new consumer.
+   */
+  private onCrash(
+    crash: { error: Error; restart: boolean },
+    topics: string[],
+    coalescer: RunCoalescer,
+    delayMs = CONSUMER_RESTART_MS.initial,
+  ): void {
+    if (crash.restart || this.stopping) return;
+    this.logger.error(
+      `consumer crashed and kafkajs will not restart it (${crash.error.message}); a new consumer starts in ${delayMs} ms`,
+    );
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.runConsumer(topics, coalescer).catch((error: Error) => {
+        const failed = this.consumer;
+        failed?.disconnect().catch((e: Error) => this.logger.debug?.(`disconnect: ${e.message}`));
+        this.onCrash(
+          { error, restart: false },
+          topics,
+          coalescer,
+          Math.min(delayMs * 2, CONSUMER_RESTART_MS.max),
+        );
+      });
+    }, delayMs);
   }
 
   private async consumeBatch(coalescer: RunCoalescer, payload: EachBatchPayload): Promise<void> {
@@ -224,6 +267,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   async close(): Promise<void> {
     this.stopping = true;
     clearInterval(this.commitTimer);
+    clearTimeout(this.restartTimer);
     for (const wake of [...this.wakeSleepers]) wake();
     await this.commitNow('stop');
     await this.consumer?.stop();
