@@ -107,14 +107,21 @@ describe('KafkaEventTransport consumer crashes', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  const transportOn = (kafka: Kafka) =>
-    new KafkaEventTransport({ kafka, dataSource: {} as DataSource, outbox: {} as OutboxWriter, group: 'g' });
-  const run = (t: KafkaEventTransport) => t['runConsumer'](['t'], applied as unknown as RunCoalescer);
+  /** A transport whose first consumer is running. */
+  async function running() {
+    const { kafka, consumers } = fakeKafka();
+    const t = new KafkaEventTransport({
+      kafka,
+      dataSource: {} as DataSource,
+      outbox: {} as OutboxWriter,
+      group: 'g',
+    });
+    await t['runConsumer'](['t'], applied as unknown as RunCoalescer);
+    return { t, consumers };
+  }
 
   it('starts a new consumer when kafkajs gives up on a crashed one', async () => {
-    const { kafka, consumers } = fakeKafka();
-    const t = transportOn(kafka);
-    await run(t);
+    const { consumers } = await running();
 
     consumers[0].crash(false);
     await jest.advanceTimersByTimeAsync(1_000);
@@ -123,9 +130,7 @@ describe('KafkaEventTransport consumer crashes', () => {
   });
 
   it('leaves a crash kafkajs restarts itself to kafkajs, and starts nothing once stopping', async () => {
-    const { kafka, consumers } = fakeKafka();
-    const t = transportOn(kafka);
-    await run(t);
+    const { t, consumers } = await running();
 
     consumers[0].crash(true);
     await jest.advanceTimersByTimeAsync(60_000);

@@ -59,6 +59,10 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   private readonly wakeSleepers = new Set<() => void>();
   private readonly options: KafkaEventTransportOptions & { retry: RetryPolicy };
 
+  private get commitIntervalMs(): number {
+    return this.options.commitIntervalMs ?? 1_000;
+  }
+
   constructor(options: KafkaEventTransportOptions) {
     super();
     this.options = { ...options, retry: { ...DEFAULT_RETRY_POLICY, ...options.retry } };
@@ -99,8 +103,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     const coalescer = new RunCoalescer(processor, this.options.maxEventsPerTransaction ?? 500);
     await this.runConsumer(topics, coalescer);
     // When traffic stops, the last offsets resolved would otherwise wait for the next batch.
-    const commitIntervalMs = this.options.commitIntervalMs ?? 1_000;
-    this.commitTimer = setInterval(() => void this.commitNow('interval'), commitIntervalMs);
+    this.commitTimer = setInterval(() => void this.commitNow('interval'), this.commitIntervalMs);
     this.logger.log(`consuming ${topics.join(', ')} as ${group}`);
   }
 
@@ -118,12 +121,11 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
-    const commitIntervalMs = this.options.commitIntervalMs ?? 1_000;
     // autoCommit would send an OffsetCommit after every batch: a broker round trip per partition
     // per fetch. Offsets are committed on the interval instead (redelivery is deduped anyway).
     await consumer.run({
       autoCommit: false,
-      autoCommitInterval: commitIntervalMs,
+      autoCommitInterval: this.commitIntervalMs,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently:
         this.options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
