@@ -24,7 +24,8 @@ describe('chaos, short seeded run (e2e)', () => {
         quiescenceTimeoutMs: 150_000,
         postgresRestart: process.env.CHAOS_POSTGRES_RESTART === '1',
       });
-      const summary = `seed ${seed}, report ${report.reportFile}`;
+      // Printed with any failure below: CI keeps the output, not the report file.
+      const summary = `seed ${seed}, report ${report.reportFile}, load ${report.loadMs} ms; faults: ${report.faults.timeline.join('; ')}`;
       expect({ summary, violations: report.violations }).toEqual({ summary, violations: [] });
       for (const type of ['kill', 'pause', 'kafka-restart', 'postgres-outage', 'latency', 'cut'] as const)
         expect({ type, injected: (report.faults.byType[type] ?? 0) > 0 }).toEqual({ type, injected: true });

@@ -45,8 +45,15 @@ export interface ChaosReport {
   run: string;
   seed: number;
   durationMs: number;
+  /** How long the load ran: past `durationMs` while the kill lane was not through. */
+  loadMs: number;
   ratePerSec: number;
-  faults: { byType: Partial<Record<FaultType, number>>; injected: InjectedFault[] };
+  faults: {
+    byType: Partial<Record<FaultType, number>>;
+    injected: InjectedFault[];
+    /** One line a fault, in start order: when it ran (s after the load started) and what it hit. */
+    timeline: string[];
+  };
   /** Every SIGKILL: the work it was meant to land in, and what the instance was doing when it did. */
   killsMidWork: MidWorkSummary;
   orders: OrderLoadStats & { byStatus: Record<string, number> };
@@ -61,6 +68,7 @@ export interface ChaosReport {
 }
 
 const MAX_KILL_DEFERRALS = 2;
+const MAX_LOAD_EXTENSION_MS = 60_000;
 // Shorter than the 30 s default: a killed consumer stalls its group (and so the saga) until its
 // session ends, and every aimed kill needs the saga flowing.
 const SERVICE_SESSION_TIMEOUT_MS = 10_000;
@@ -200,16 +208,27 @@ async function drive(
       injected.push(record);
     }
   };
-  const faults = Promise.all(lanes.map(runLane));
+  let killsDone = false;
+  const faults = Promise.all([
+    runLane(lanes[0]).finally(() => void (killsDone = true)),
+    ...lanes.slice(1).map(runLane),
+  ]);
 
+  // Every aimed kill waits for the saga to flow, so the load goes on (within a bound) until the
+  // kill lane is through, however long other faults stalled it.
   const interval = 1_000 / options.ratePerSec;
-  for (let n = 0; since() < options.durationMs; n++) {
+  const loadBoundMs = options.durationMs + MAX_LOAD_EXTENSION_MS;
+  const loadGoesOn = () => since() < options.durationMs || (!killsDone && since() < loadBoundMs);
+  for (let n = 0; loadGoesOn(); n++) {
     const due = n * interval - since();
     if (due > 0) await sleep(due);
     const customer = customers[rng.int(0, customers.length - 1)];
     void place(customer, drawOrderBody(rng));
   }
-  log(`load done: ${stats.attempted} attempted; waiting for the faults to end`);
+  const loadMs = since();
+  log(
+    `load done after ${(loadMs / 1000).toFixed(1)}s: ${stats.attempted} attempted; waiting for the faults to end`,
+  );
   await faults;
   await Promise.all(placements);
   await Promise.all(restarts);
@@ -253,8 +272,9 @@ async function drive(
     run: name,
     seed: options.seed,
     durationMs: options.durationMs,
+    loadMs,
     ratePerSec: options.ratePerSec,
-    faults: { byType, injected },
+    faults: { byType, injected, timeline: timeline(injected) },
     killsMidWork: summarizeKills(kills),
     orders: { ...stats, byStatus },
     violations,
@@ -267,6 +287,18 @@ async function drive(
   };
   writeFileSync(reportFile, JSON.stringify(report, null, 2));
   return report;
+}
+
+function timeline(injected: InjectedFault[]): string[] {
+  const seconds = (ms: number) => (ms / 1000).toFixed(1);
+  return [...injected]
+    .sort((a, b) => a.startedAtMs - b.startedAtMs)
+    .map((f) => {
+      const kill = f.detail?.midWork as MidWorkKill | undefined;
+      const put = f.deferred?.length ? `, put off ${f.deferred.length}×` : '';
+      const caught = kill ? ` (${kill.wanted}: ${kill.observed ? 'caught' : 'not caught'}${put})` : '';
+      return `${seconds(f.startedAtMs)}–${seconds(f.endedAtMs)}s ${f.type} ${f.target}${caught}`;
+    });
 }
 
 /** Applies one fault and undoes it after its hold time; returns what it observed. */
