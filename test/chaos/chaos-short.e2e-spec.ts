@@ -51,7 +51,7 @@ describe('chaos, short seeded run (e2e)', () => {
         keyRows: 1,
         sameOrder: true,
       });
-      // The relay kill must land inside a batch (read, answered by the broker, not marked), not in
+      // The relay kill must land inside a batch (read, answered by the broker, not deleted), not in
       // whatever backlog was there: a kill that fell back to "killed anyway" fails here.
       const midBatch = kills.find((k) => k.wanted === 'relay-mid-batch' && k.observed);
       expect({ summary, notCaught, midBatchCaught: midBatch !== undefined }).toEqual({

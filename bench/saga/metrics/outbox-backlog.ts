@@ -18,7 +18,7 @@ export class OutboxBacklog {
     const backlog: Record<string, number> = {};
     for (const [app, client] of this.clients) {
       const { rows } = await client.query<{ n: string }>(
-        'select count(*) as n from messaging_outbox where published_at is null',
+        'select count(*) as n from messaging_outbox',
       );
       backlog[app] = Number(rows[0].n);
     }

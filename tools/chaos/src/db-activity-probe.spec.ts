@@ -30,8 +30,11 @@ describe('classify (what a kill looks for in pg_stat_activity)', () => {
       state: 'idle',
       lastStatement: 'batch-read',
     });
-    const marking = relay('update messaging_outbox set published_at = now()', 'active');
-    expect(classify('a', 2, [marking]).relay).toEqual({ state: 'active', lastStatement: 'mark-published' });
+    const deleting = relay('delete from messaging_outbox where id = any($1::bigint[])', 'active');
+    expect(classify('a', 2, [deleting]).relay).toEqual({
+      state: 'active',
+      lastStatement: 'delete-published',
+    });
     expect(classify('a', 2, [relay('select count(*)::int as rows')]).relay?.lastStatement).toBe('other');
     expect(classify('a', 2, []).relay).toBeNull();
   });

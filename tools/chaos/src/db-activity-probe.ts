@@ -19,7 +19,7 @@ export interface ActivitySample {
    * The relay's own connection (application_name `outbox-relay`), if it has one: its state and
    * what its last statement was (relay-mid-batch.ts judges whether it is inside a batch).
    */
-  relay: { state: string | null; lastStatement: 'batch-read' | 'mark-published' | 'other' } | null;
+  relay: { state: string | null; lastStatement: 'batch-read' | 'delete-published' | 'other' } | null;
 }
 
 interface Backend {
@@ -32,7 +32,7 @@ interface Backend {
 }
 
 const SAMPLE_SQL = `
-  select (select count(*)::int from messaging_outbox where published_at is null) as backlog,
+  select (select count(*)::int from messaging_outbox) as backlog,
          coalesce(json_agg(json_build_object(
            'pid', pid, 'app', application_name, 'state', state,
            'xactAgeMs', round(extract(epoch from clock_timestamp() - xact_start) * 1000),
@@ -156,10 +156,10 @@ export function classify(app: string, backlogRows: number, backends: Backend[]):
   return { backlogRows, openTransactions, relay };
 }
 
-function relayStatement(query: string | null): 'batch-read' | 'mark-published' | 'other' {
+function relayStatement(query: string | null): 'batch-read' | 'delete-published' | 'other' {
   const text = (query ?? '').trim().toLowerCase();
   if (text.startsWith('select id, topic')) return 'batch-read';
-  if (text.startsWith('update messaging_outbox set published_at')) return 'mark-published';
+  if (text.startsWith('delete from messaging_outbox where id')) return 'delete-published';
   return 'other';
 }
 

@@ -35,7 +35,7 @@ export interface Fault {
 
 /**
  * What a kill waits for (mid-work-kill.ts): order-service with a POST /orders of the run in
- * flight, a relay in the middle of a batch (read, sent to Kafka, not marked), a consumer with a
+ * flight, a relay in the middle of a batch (read, sent to Kafka, not deleted), a consumer with a
  * database transaction open; a gateway instance is killed under load only.
  */
 export type MidWorkCondition = 'request-in-flight' | 'relay-mid-batch' | 'open-transaction' | 'under-load';

@@ -19,7 +19,7 @@ const produce = (over: Partial<ProduceInFlight> = {}): ProduceInFlight => ({
 const missing = (look: ReturnType<typeof relayMidBatch>) => (look.holds ? 'holds' : look.missing);
 
 describe('relayMidBatch (when a relay kill lands inside a batch)', () => {
-  it('holds when the batch was read, answered by the broker, not marked and not yet known to the relay', () => {
+  it('holds when the batch was read, answered by the broker, not deleted and not yet known to the relay', () => {
     const look = relayMidBatch(sample(), [produce({ phase: 'at-broker', correlationId: 8 }), produce()]);
     expect(look).toMatchObject({ holds: true, produce: { correlationId: 9, records: 3 } });
     expect(missing(relayMidBatch(sample({ backlogRows: 5 }), [produce({ records: undefined })]))).toBe(
@@ -34,20 +34,20 @@ describe('relayMidBatch (when a relay kill lands inside a batch)', () => {
   });
 
   it("does not hold unless the relay's last statement is a finished batch read", () => {
-    const relay = (state: string | null, lastStatement: 'batch-read' | 'mark-published' | 'other') =>
+    const relay = (state: string | null, lastStatement: 'batch-read' | 'delete-published' | 'other') =>
       sample({ relay: { state, lastStatement } });
     expect(missing(relayMidBatch(relay('active', 'batch-read'), [produce()]))).toBe(
       'relay active after batch-read',
     );
-    expect(missing(relayMidBatch(relay('idle', 'mark-published'), [produce()]))).toBe(
-      'relay idle after mark-published',
+    expect(missing(relayMidBatch(relay('idle', 'delete-published'), [produce()]))).toBe(
+      'relay idle after delete-published',
     );
     expect(missing(relayMidBatch(relay('idle', 'other'), [produce()]))).toBe('relay idle after other');
     expect(missing(relayMidBatch(sample({ relay: null }), [produce()]))).toBe('relay has no connection');
     expect(missing(relayMidBatch(undefined, [produce()]))).toBe('database not sampled');
   });
 
-  it('does not hold when fewer rows are unpublished than the request carries (already marked)', () => {
+  it('does not hold when fewer rows are unpublished than the request carries (already deleted)', () => {
     expect(missing(relayMidBatch(sample({ backlogRows: 2 }), [produce()]))).toBe(
       '2 unpublished rows for 3 records sent',
     );

@@ -31,7 +31,7 @@ export type MidBatchLook =
 
 /**
  * The relay is in the middle of a batch: its last statement is the batch read and it has not
- * marked anything since (connection idle: waiting for Kafka), the target's Produce request has
+ * deleted anything since (connection idle: waiting for Kafka), the target's Produce request has
  * been answered by the broker (the records are in Kafka) but the answer has not reached the
  * relay, and at least as many rows as the request carries are still unpublished.
  */
@@ -79,7 +79,7 @@ export async function followBatch(
 ): Promise<{ republished: Promise<void> } | undefined> {
   try {
     const rows = await probe.query<{ id: string }>(
-      'select id::text from messaging_outbox where published_at is null order by id limit $1',
+      'select id::text from messaging_outbox order by id limit $1',
       [batch.produce.records ?? 1],
     );
     batch.rowIds = rows.map((row) => row.id);
@@ -97,7 +97,7 @@ async function waitRepublished(url: string, target: string, batch: RelayBatchAtK
         `${target}'s relay to publish the batch it was killed in`,
         async () => {
           const [row] = await probe.query<{ left: number }>(
-            'select count(*)::int as left from messaging_outbox where id = any($1::bigint[]) and published_at is null',
+            'select count(*)::int as left from messaging_outbox where id = any($1::bigint[])',
             [batch.rowIds],
           );
           return row.left === 0;

@@ -5,7 +5,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * `MESSAGING_MIGRATIONS` to the service's migrations.
  *
  * - `messaging_outbox`: events committed with the state change that caused them, waiting for the
- *   relay. A statement trigger NOTIFYs the relay; notifications are delivered only on commit.
+ *   relay (which deletes them once published). A statement trigger NOTIFYs the relay; notifications are delivered only on commit.
  * - `messaging_inbox`: (consumer group, event id) of every event a consumer group has applied.
  */
 export class MessagingSchema1764050000000 implements MigrationInterface {
@@ -106,10 +106,38 @@ export class MessagingInboxRetention1764050000003 implements MigrationInterface 
   }
 }
 
+/**
+ * The relay deletes a batch once Kafka has acknowledged it, instead of setting `published_at`
+ * (ADR 0047): marking wrote a new version of the whole row, payload included, with an entry in
+ * each index, and the retention sweep deleted it a day later. A row in the outbox is now a row
+ * not yet published. Rows already published are deleted here; those still unpublished stay.
+ */
+export class MessagingOutboxDeleteOnPublish1764050000004 implements MigrationInterface {
+  name = 'MessagingOutboxDeleteOnPublish1764050000004';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('delete from messaging_outbox where published_at is not null');
+    await runner.query('drop index messaging_outbox_published');
+    await runner.query('drop index messaging_outbox_unpublished');
+    await runner.query('alter table messaging_outbox drop column published_at');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('alter table messaging_outbox add column published_at timestamptz');
+    await runner.query(
+      `create index messaging_outbox_unpublished on messaging_outbox (id) where published_at is null`,
+    );
+    await runner.query(
+      `create index messaging_outbox_published on messaging_outbox (published_at) where published_at is not null`,
+    );
+  }
+}
+
 export const MESSAGING_MIGRATIONS = [
   MessagingSchema1764050000000,
   MessagingRelayWakeup1764050000002,
   MessagingInboxRetention1764050000003,
+  MessagingOutboxDeleteOnPublish1764050000004,
 ];
 
 /** Channel the outbox trigger notifies on commit. */
