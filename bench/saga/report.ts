@@ -116,8 +116,10 @@ export function printReport(report: BenchReport): void {
           .map(([hop, p]) => `${hop} ${p.p50}/${p.p99}`)
           .join(', '),
     );
+    const source = last.stageSource;
     out.push(
-      `stages at ${last.rate}/s (p50/p99 ms): ` +
+      `stages at ${last.rate}/s (p50/p99 ms; ${source.events} events read from Kafka in ${source.readMs} ms` +
+        `${source.complete ? '' : ', INCOMPLETE: the read hit its deadline'}): ` +
         Object.entries(last.stageLatencyMs)
           .map(([stage, p]) => `${stage} ${p.p50}/${p.p99}`)
           .join(', '),

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { CustomerSockets, TERMINAL } from './customers';
 import { hopLatency, HopLatency } from './hops';
-import { stageLatency, StageLatency } from './stages';
+import { stageLatency, StageLatency, StageSource } from './stages';
 import { KeepAliveClient } from './http-client';
 import { Arrival, EXPECTED_TERMINAL, runArrivals } from './load-generator';
 import { KafkaCounter } from './metrics/kafka-stats';
@@ -25,6 +25,8 @@ export interface StepResult {
   terminalLatencyByOutcomeMs: Record<string, Percentiles>;
   hopLatencyMs: HopLatency;
   stageLatencyMs: StageLatency;
+  /** The Kafka messages the stage latencies were read from, and how long reading them took. */
+  stageSource: StageSource;
   backlog: { inFlightAtStepEnd: number; maxOutbox: number; maxConsumerLag: number; drainMs: number };
   /** Most members seen in one of the run's consumer groups (1 = not shared with another stack). */
   maxConsumerGroupMembers: number;
@@ -65,7 +67,7 @@ export interface StepContext {
 export async function runStep(ctx: StepContext, rate: number, seconds: number): Promise<StepResult> {
   ctx.monitor.begin();
   const pgBefore = await ctx.pg.read();
-  const offsetsBefore = await ctx.kafka.endOffsets();
+  const endsBefore = await ctx.kafka.partitionEnds();
   const backlogSampler = sampleBacklog(ctx);
 
   const stepStart = now();
@@ -80,7 +82,8 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
   const samples = await backlogSampler.stop();
   await sleep(1_500); // pg_stat_database is flushed by backends about once a second
   const pgWork = pgDelta(await ctx.pg.read(), pgBefore);
-  const messages = delta(await ctx.kafka.endOffsets(), offsetsBefore);
+  const endsAfter = await ctx.kafka.partitionEnds();
+  const messages = delta(ctx.kafka.totals(endsAfter), ctx.kafka.totals(endsBefore));
   const usage = ctx.monitor.end();
 
   const outcomes = await classify(ctx, accepted);
@@ -89,6 +92,12 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
     .filter((t) => t !== undefined);
   const completedInStep = terminalTimes.filter((t) => t >= stepStart && t <= stepEnd).length;
   const lastTerminal = Math.max(stepEnd, ...terminalTimes);
+  const stages = await stageLatency({
+    databaseUrls: ctx.serviceDatabaseUrls,
+    orderIds: accepted.map((a) => a.orderId!),
+    from: endsBefore,
+    to: endsAfter,
+  });
   const orderCount = Math.max(1, accepted.length);
   const commitCount = sum(pgWork.commits) - samples.ownQueriesByDatabase;
   const result: StepResult = {
@@ -107,10 +116,8 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
     postLatencyMs: percentiles(arrivals.map((a) => a.answeredAt! - a.scheduledAt)),
     terminalLatencyMs: percentiles(outcomes.latencies.map((l) => l.ms)),
     terminalLatencyByOutcomeMs: byOutcome(outcomes.latencies),
-    stageLatencyMs: await stageLatency(
-      ctx.serviceDatabaseUrls,
-      accepted.map((a) => a.orderId!),
-    ),
+    stageLatencyMs: stages.latency,
+    stageSource: stages.source,
     hopLatencyMs: await hopLatency(
       ctx.orderDb,
       accepted.map((a) => a.orderId!),

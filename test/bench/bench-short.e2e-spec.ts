@@ -59,8 +59,13 @@ describe('npm run bench (short form)', () => {
     expect(step.orders.accepted).toBe(100);
     expect(step.terminalLatencyMs.count).toBe(100);
     expect(Object.keys(step.hopLatencyMs)).toEqual(expect.arrayContaining(['PENDING→INVENTORY_RESERVED']));
+    // The stages come from the step's messages on Kafka and the consumers' inboxes.
+    expect(step.stageSource.complete).toBe(true);
+    expect(Object.keys(step.stageLatencyMs)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^relay /), expect.stringMatching(/^delivery /)]),
+    );
     expect(step.postgres.commitsPerOrder).toBeGreaterThan(0);
-    // An order alone writes its row, its history and its outbox events, each inserted and marked.
+    // An order alone writes its row, its history and its outbox events (inserted, then deleted once published).
     expect(step.postgres.rowsWrittenPerOrder).toBeGreaterThan(10);
     expect(step.postgres.walKbPerOrder).toBeGreaterThan(0);
     expect(step.kafka.messagesPerOrder).toBeGreaterThan(0);

@@ -1,5 +1,8 @@
-import { Admin, Kafka, logLevel } from 'kafkajs';
+import { Admin, Kafka, logLevel, SeekEntry } from 'kafkajs';
 import { KAFKA_BROKERS } from '@orderflow/testing';
+
+/** Per-partition offsets of some topics, by full topic name. */
+export type TopicOffsets = Record<string, SeekEntry[]>;
 
 /** End offsets of the run's topics (messages written) and the lag of its consumer groups. */
 export class KafkaCounter {
@@ -16,15 +19,26 @@ export class KafkaCounter {
     return new KafkaCounter(admin, topicPrefix, groups);
   }
 
-  /** Sum of end offsets per topic of this run (its own prefix only). */
-  async endOffsets(): Promise<Record<string, number>> {
+  /** End offset (high watermark) of each partition of this run's topics, by full topic name. */
+  async partitionEnds(): Promise<TopicOffsets> {
     const topics = (await this.admin.listTopics()).filter((topic) => topic.startsWith(this.topicPrefix));
-    const offsets: Record<string, number> = {};
-    for (const topic of topics) {
-      const partitions = await this.admin.fetchTopicOffsets(topic);
-      offsets[topic.slice(this.topicPrefix.length)] = partitions.reduce((sum, p) => sum + Number(p.high), 0);
-    }
-    return offsets;
+    const ends: TopicOffsets = {};
+    for (const topic of topics)
+      ends[topic] = (await this.admin.fetchTopicOffsets(topic)).map((p) => ({
+        partition: p.partition,
+        offset: p.high,
+      }));
+    return ends;
+  }
+
+  /** Messages written per topic up to `ends` (summed end offsets), by name without the run's prefix. */
+  totals(ends: TopicOffsets): Record<string, number> {
+    return Object.fromEntries(
+      Object.entries(ends).map(([topic, partitions]) => [
+        topic.slice(this.topicPrefix.length),
+        partitions.reduce((sum, p) => sum + Number(p.offset), 0),
+      ]),
+    );
   }
 
   /** Committed-offset lag summed over each group's topics (a group that has not committed yet counts from 0). */

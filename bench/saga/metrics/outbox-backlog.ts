@@ -17,9 +17,7 @@ export class OutboxBacklog {
   async read(): Promise<Record<string, number>> {
     const backlog: Record<string, number> = {};
     for (const [app, client] of this.clients) {
-      const { rows } = await client.query<{ n: string }>(
-        'select count(*) as n from messaging_outbox',
-      );
+      const { rows } = await client.query<{ n: string }>('select count(*) as n from messaging_outbox');
       backlog[app] = Number(rows[0].n);
     }
     return backlog;
