@@ -93,7 +93,7 @@ describe('order-service telemetry', () => {
     ).toEqual([]);
   });
 
-  it('exposes HTTP, outbox and relay metrics at /metrics that moved after an order', async () => {
+  it('exposes HTTP, outbox, relay and runtime metrics at /metrics that moved after an order', async () => {
     const before = await scrape();
     const placed = await placeOrder(url, token, { items: [{ sku: 'SKU-3', quantity: 1 }] });
     expect(placed.status).toBe(202);
@@ -112,6 +112,10 @@ describe('order-service telemetry', () => {
     expect(sum(after, 'messaging_client_operation_duration_count')).toBeGreaterThan(0);
     expect(after).toMatch(/^orderflow_outbox_backlog(_rows)?\{[^}]*\} 0$/m);
     expect(after).toMatch(/^orderflow_outbox_oldest_unpublished_age\{[^}]*\} 0$/m);
+    // The runtime's own: how long callbacks waited for the event loop, and GC pauses.
+    expect(after).toMatch(/^nodejs_eventloop_delay_p99\{[^}]*\} \d/m);
+    expect(after).toMatch(/^nodejs_eventloop_utilization\{[^}]*\} \d/m);
+    expect(sum(after, 'v8js_gc_duration_count')).toBeGreaterThan(0);
   });
 
   async function scrape(): Promise<string> {

@@ -3,6 +3,7 @@ import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { SocketIoInstrumentation } from '@opentelemetry/instrumentation-socket.io';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { AlwaysOffSampler, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
@@ -29,7 +30,9 @@ export interface TelemetryStatus {
  * - Traces: exported over OTLP (per the standard OTEL_EXPORTER_OTLP_* variables) only when
  *   OTEL_EXPORTER_OTLP_ENDPOINT is set. Otherwise spans are not sampled: not recorded, but they
  *   still have ids (so logs carry trace ids and trace context still propagates through Kafka).
- * - Metrics: one MeterProvider whose reader serves GET /metrics.
+ * - Metrics: one MeterProvider whose reader serves GET /metrics, with the runtime's own: event
+ *   loop delay and utilization, GC pauses, heap spaces. On a busy box the event loop's delay is
+ *   where an in-process relay's or consumer's latency builds up (docs/performance.md).
  * - Kafka spans are made by the messaging lib itself (see messaging-tracing.ts), because the relay
  *   publishes rows written earlier, under the trace context stored with each row.
  */
@@ -56,6 +59,7 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): TelemetryS
       // Relay polls, LISTEN, health checks and pool housekeeping run outside any request or event.
       new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       new SocketIoInstrumentation(),
+      new RuntimeNodeInstrumentation({ monitoringPrecision: 10 }),
     ],
   });
   sdk.start();
