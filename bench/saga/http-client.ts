@@ -5,11 +5,16 @@ export interface HttpAnswer {
   body: string;
 }
 
+export interface HttpSender {
+  send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer>;
+  close(): void;
+}
+
 /**
  * A keep-alive HTTP client with a fixed pool of connections: the load generator's requests queue
  * here when every connection is busy, and that wait counts in their latency (open loop).
  */
-export class KeepAliveClient {
+export class KeepAliveClient implements HttpSender {
   private readonly agent: Agent;
 
   constructor(
@@ -45,5 +50,29 @@ export class KeepAliveClient {
 
   close(): void {
     this.agent.destroy();
+  }
+}
+
+/**
+ * Requests in turn to each instance of a service (as a load balancer in front of the replicas
+ * would), the connections split evenly between them.
+ */
+export class RoundRobinClient implements HttpSender {
+  private readonly clients: KeepAliveClient[];
+  private next = 0;
+
+  constructor(baseUrls: string[], connections: number) {
+    const each = Math.max(1, Math.ceil(connections / baseUrls.length));
+    this.clients = baseUrls.map((url) => new KeepAliveClient(url, each));
+  }
+
+  send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> {
+    const client = this.clients[this.next];
+    this.next = (this.next + 1) % this.clients.length;
+    return client.send(method, path, headers, body);
+  }
+
+  close(): void {
+    for (const client of this.clients) client.close();
   }
 }

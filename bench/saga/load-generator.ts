@@ -1,5 +1,5 @@
 import { Customer } from './customers';
-import { KeepAliveClient } from './http-client';
+import { HttpSender } from './http-client';
 import { OrderMix } from './options';
 import { now, sleep } from './stats';
 
@@ -34,7 +34,7 @@ const TICK_MS = 2;
  * been answered. Resolves when every request of the step has been answered (or failed).
  */
 export async function runArrivals(options: {
-  client: KeepAliveClient;
+  client: HttpSender;
   customers: Customer[];
   skus: string[];
   mix: OrderMix;
@@ -86,7 +86,7 @@ function fraction(n: number): number {
   return (n * 0.6180339887498949) % 1;
 }
 
-async function post(client: KeepAliveClient, arrival: Arrival): Promise<void> {
+async function post(client: HttpSender, arrival: Arrival): Promise<void> {
   const body = JSON.stringify({
     items: arrival.items,
     paymentToken: arrival.kind === 'declined' ? 'tok_declined' : 'tok_visa',

@@ -13,7 +13,7 @@ import { measureKafkaFloor } from '../limits/kafka-floor';
 import { measurePgCeiling } from '../limits/pg-ceiling';
 import { seedCatalog, SEEDED_STOCK } from './catalog';
 import { CustomerSockets } from './customers';
-import { KeepAliveClient } from './http-client';
+import { RoundRobinClient } from './http-client';
 import { checkInvariants } from './invariants';
 import { KafkaCounter } from './metrics/kafka-stats';
 import { OutboxBacklog } from './metrics/outbox-backlog';
@@ -37,6 +37,7 @@ async function main() {
     options.logLevel,
     { apps: options.cpuProf, dir: join(options.outDir, 'profiles') },
     options.appEnv,
+    options.replicas,
   );
   const interrupted = () => {
     logger.warn('interrupted: stopping the apps and dropping the run databases');
@@ -85,7 +86,7 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
     (id) => system.token(id),
     system.stack.name,
   );
-  const client = new KeepAliveClient(system.url('order-service'), options.connections);
+  const client = new RoundRobinClient(system.urls('order-service'), options.connections);
   const databases = system.databases();
   const pg = await PgCommitCounter.connect(Object.values(databases));
   const kafka = await KafkaCounter.connect(system.stack.topicPrefix, [

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { SAGA_SERVICES } from '@orderflow/testing';
 
 export interface OrderMix {
   /** Shares of the arrival stream; they sum to 1. */
@@ -33,7 +34,17 @@ export interface BenchOptions {
   cpuProf: string[];
   /** Extra environment per app (`--app-env order-service:KAFKA_PARTITIONS_CONCURRENTLY=2`), for tuning. */
   appEnv: Record<string, Record<string, string>>;
+  /** Instances per service (`--replicas order-service=2`); every other app runs one. */
+  replicas: Record<string, number>;
 }
+
+/**
+ * Two order-service instances by default, as deployed (deploy/k8s runs two of every app): it is
+ * the one app whose event loop saturates on this box (HTTP, its relay carrying 5 of the 7.8
+ * messages per order, and its consumer share one loop), while the others' loops are 30–45 % busy
+ * at 150 orders/s (docs/performance.md, eighth pass).
+ */
+export const DEFAULT_REPLICAS: Record<string, number> = { 'order-service': 2 };
 
 const USAGE = `npm run bench -- [options]
   --rates 100,250,500,750,1000   offered orders/s per step (open loop)
@@ -51,7 +62,8 @@ const USAGE = `npm run bench -- [options]
   --out bench/results            where the JSON and SVG go
   --log-level warn               LOG_LEVEL of the apps
   --cpu-prof order-service,...   run these apps with node --cpu-prof (profiles in <out>/profiles)
-  --app-env APP:NAME=VALUE       extra environment for one app (repeatable), e.g. for tuning`;
+  --app-env APP:NAME=VALUE       extra environment for one app (repeatable), e.g. for tuning
+  --replicas APP=N               instances of a service (repeatable; default order-service=2, others 1)`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -73,6 +85,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'log-level': { type: 'string', default: 'warn' },
       'cpu-prof': { type: 'string', default: '' },
       'app-env': { type: 'string', multiple: true, default: [] },
+      replicas: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
   });
@@ -96,6 +109,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     logLevel: values['log-level'],
     cpuProf: values['cpu-prof'].split(',').filter(Boolean),
     appEnv: parseAppEnv(values['app-env']),
+    replicas: parseReplicas(values.replicas),
   };
 }
 
@@ -108,6 +122,18 @@ function parseAppEnv(entries: string[]): Record<string, Record<string, string>> 
     appEnv[app] = { ...appEnv[app], [name]: value };
   }
   return appEnv;
+}
+
+function parseReplicas(entries: string[]): Record<string, number> {
+  const replicas = { ...DEFAULT_REPLICAS };
+  for (const entry of entries) {
+    const match = /^([a-z-]+-service)=([1-9]\d*)$/.exec(entry);
+    if (!match) throw new UsageError(`--replicas: expected SERVICE=N (N ≥ 1), got "${entry}"\n${USAGE}`);
+    if (!(SAGA_SERVICES as readonly string[]).includes(match[1]))
+      throw new UsageError(`--replicas: ${match[1]} is not one of ${SAGA_SERVICES.join(', ')}`);
+    replicas[match[1]] = Number(match[2]);
+  }
+  return replicas;
 }
 
 export class UsageError extends Error {}

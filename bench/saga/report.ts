@@ -127,7 +127,9 @@ export function printReport(report: BenchReport): void {
     out.push(
       `CPU ms per order and peak RSS MB at ${last.rate}/s: ` +
         Object.entries(last.processes)
-          .map(([name, p]) => `${name} ${p.cpuMsPerOrder} ms ${p.peakRssMb} MB`)
+          .map(
+            ([name, p]) => `${name}${instances(name, p.processes)} ${p.cpuMsPerOrder} ms ${p.peakRssMb} MB`,
+          )
           .join(', '),
     );
   }
@@ -155,4 +157,9 @@ export function printReport(report: BenchReport): void {
 
 function row(cells: (string | number)[]): string {
   return cells.map((c, i) => String(c).padStart(i === 0 ? 7 : 10)).join(' ');
+}
+
+/** `×2` after an app that ran as several processes (their CPU summed, the highest RSS of one). */
+function instances(name: string, processes: number): string {
+  return name !== 'postgres' && processes > 1 ? ` ×${processes}` : '';
 }

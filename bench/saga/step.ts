@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { CustomerSockets, TERMINAL } from './customers';
 import { hopLatency, HopLatency } from './hops';
 import { stageLatency, StageLatency, StageSource } from './stages';
-import { KeepAliveClient } from './http-client';
+import { HttpSender } from './http-client';
 import { Arrival, EXPECTED_TERMINAL, runArrivals } from './load-generator';
 import { KafkaCounter } from './metrics/kafka-stats';
 import { OutboxBacklog } from './metrics/outbox-backlog';
@@ -48,7 +48,7 @@ export interface StepResult {
 }
 
 export interface StepContext {
-  client: KeepAliveClient;
+  client: HttpSender;
   sockets: CustomerSockets;
   skus: string[];
   mix: OrderMix;

@@ -23,12 +23,15 @@ export class BenchSystem {
     private readonly gatewaySupervisor: AppSupervisor,
     readonly gateway: ManagedApp,
     private readonly gatewayDb: { name: string; url: string; drop: () => Promise<void> },
+    /** URLs of the extra instances of each service (`--replicas`), after its first. */
+    private readonly extraUrls: Record<string, string[]> = {},
   ) {}
 
   static async start(
     logLevel: string,
     profile: { apps: string[]; dir: string },
     appEnv: Record<string, Record<string, string>> = {},
+    replicas: Record<string, number> = {},
   ): Promise<BenchSystem> {
     const production = { NODE_ENV: 'production', LOG_LEVEL: logLevel };
     const profiled = { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(profile.dir)}` };
@@ -70,9 +73,11 @@ export class BenchSystem {
       instance: `gateway-${stack.name}`,
       port: await freePort(),
     });
-    const system = new BenchSystem(stack, supervisor, gateway, gatewayDb);
+    const system = new BenchSystem(stack, supervisor, gateway, gatewayDb, {});
     try {
       await supervisor.waitReady(gateway, 120_000);
+      for (const [app, count] of Object.entries(replicas))
+        for (let i = 1; i < count; i++) (system.extraUrls[app] ??= []).push(await stack.addInstance(app));
     } catch (error) {
       await system.close();
       throw error;
@@ -82,6 +87,11 @@ export class BenchSystem {
 
   url(app: AppName): string {
     return app === 'gateway' ? this.gateway.url : this.stack.url(app);
+  }
+
+  /** Every instance's URL: the load generator spreads its requests over them. */
+  urls(app: AppName): string[] {
+    return [this.url(app), ...(this.extraUrls[app] ?? [])];
   }
 
   /** Database name of every app of this run (for pg_stat_database). */

@@ -72,6 +72,9 @@ describe('npm run bench (short form)', () => {
     expect(Object.keys(step.processes)).toEqual(
       expect.arrayContaining(['order-service', 'gateway', 'kafka', 'postgres']),
     );
+    // Two order-service instances by default (as deployed), the POSTs spread over both.
+    expect(step.processes['order-service'].processes).toBe(2);
+    expect(step.processes['inventory-service'].processes).toBe(1);
   });
 
   it('times the machine itself before and after the run, so a change of speed shows', () => {

@@ -40,8 +40,8 @@ function kb(status: string, field: string): number {
 }
 
 /** Pids of child processes of this process running `dist/apps/<app>/`, by app name. */
-export function childAppPids(): Map<string, number> {
-  const pids = new Map<string, number>();
+export function childAppPids(): Map<string, number[]> {
+  const pids = new Map<string, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -50,7 +50,7 @@ export function childAppPids(): Map<string, number> {
       if (ppid !== process.pid) continue;
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       const app = /dist\/apps\/([^/]+)\//.exec(cmdline)?.[1];
-      if (app) pids.set(app, Number(entry));
+      if (app) pids.set(app, [...(pids.get(app) ?? []), Number(entry)]);
     } catch {
       // exited while listing
     }

@@ -2,12 +2,17 @@ import { childAppPids, listenerPid, sampleProcess, withChildren } from './proces
 
 export interface ProcessUsage {
   cpuSeconds: number;
-  /** Highest RSS sampled during the window (for Postgres: the sum over its processes). */
+  /**
+   * Highest RSS sampled during the window: of one process for an app with several instances (the
+   * budget is per process), of all its processes together for Postgres.
+   */
   peakRssMb: number;
   processes: number;
 }
 
 type Group = () => number[];
+/** The processes of one app, Kafka or the load generator, each on its own; Postgres as one. */
+const SHARED_SERVER = 'postgres';
 
 /**
  * CPU seconds and peak RSS per process group over a window: each app, Kafka (its JVM), Postgres
@@ -21,11 +26,11 @@ export class ResourceMonitor {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(ports: { kafka: number; postgres: number }) {
-    for (const [app, pid] of childAppPids()) this.groups.set(app, () => [pid]);
+    for (const [app, pids] of childAppPids()) this.groups.set(app, () => pids);
     const kafka = listenerPid(ports.kafka);
     if (kafka) this.groups.set('kafka', () => [kafka]);
     const postmaster = listenerPid(ports.postgres);
-    if (postmaster) this.groups.set('postgres', () => withChildren(postmaster));
+    if (postmaster) this.groups.set(SHARED_SERVER, () => withChildren(postmaster));
     this.groups.set('load-generator', () => [process.pid]);
   }
 
@@ -59,7 +64,7 @@ export class ResourceMonitor {
   lifetimePeakRssMb(): Record<string, number> {
     const peaks: Record<string, number> = {};
     for (const [name, pids] of this.groups) {
-      if (name === 'postgres') continue;
+      if (name === SHARED_SERVER) continue;
       peaks[name] = Math.round(Math.max(0, ...pids().map((pid) => sampleProcess(pid)?.peakRssMb ?? 0)));
     }
     return peaks;
@@ -68,11 +73,11 @@ export class ResourceMonitor {
   private sampleRss() {
     for (const [name, pids] of this.groups) {
       const samples = pids().flatMap((pid) => sampleProcess(pid) ?? []);
-      // Several processes (Postgres) map one shared memory segment: count it once.
+      // Postgres's processes map one shared memory segment: count it once.
       const rss =
-        samples.length === 1
-          ? samples[0].rssMb
-          : samples.reduce((sum, s) => sum + s.anonMb, 0) + Math.max(0, ...samples.map((s) => s.shmemMb));
+        name === SHARED_SERVER
+          ? samples.reduce((sum, s) => sum + s.anonMb, 0) + Math.max(0, ...samples.map((s) => s.shmemMb))
+          : Math.max(0, ...samples.map((s) => s.rssMb));
       this.peak.set(name, Math.max(this.peak.get(name) ?? 0, rss));
     }
   }

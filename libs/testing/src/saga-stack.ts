@@ -47,6 +47,8 @@ interface AppProcess {
   port: number;
   dropDatabase: () => Promise<void>;
   managed?: ManagedApp;
+  /** Instances running, with those of addInstance (1 when unset). */
+  instances?: number;
 }
 
 /**
@@ -108,6 +110,21 @@ export class SagaStack {
     if (entry.managed) await supervisor.stop(entry.managed);
     this.launch(app, entry.managed?.spec.env ?? {});
     await this.waitReady(app);
+  }
+
+  /**
+   * Starts one more instance of a running app: same settings, database, topics and consumer group,
+   * a port of its own. Resolves to its URL once it is ready; `close()` stops it with the rest.
+   */
+  async addInstance(app: string): Promise<string> {
+    const { supervisor, readyTimeoutMs } = this.processControl('addInstance');
+    const entry = this.process(app);
+    if (!entry.managed) throw new Error(`${app} is not running`);
+    entry.instances = (entry.instances ?? 1) + 1;
+    const port = await freePort();
+    const managed = supervisor.start({ ...entry.managed.spec, instance: `${app}-${entry.instances}`, port });
+    await supervisor.waitReady(managed, readyTimeoutMs);
+    return `http://127.0.0.1:${port}`;
   }
 
   logFile(app: string): string | undefined {
