@@ -89,11 +89,18 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
   const client = new RoundRobinClient(system.urls('order-service'), options.connections);
   const databases = system.databases();
   const pg = await PgCommitCounter.connect(Object.values(databases));
-  const kafka = await KafkaCounter.connect(system.stack.topicPrefix, [
-    // order-service names its group after the run's prefix, the other services do not.
-    ...SAGA_SERVICES.flatMap((app) => [app, `${system.stack.topicPrefix}${app}`]),
-    gatewayGroup(system.stack.name),
-  ]);
+  const instances = (app: string) => options.replicas[app] ?? 1;
+  const kafka = await KafkaCounter.connect(
+    system.stack.topicPrefix,
+    Object.fromEntries([
+      // Some services name their group after the run's prefix, others do not.
+      ...SAGA_SERVICES.flatMap((app) => [
+        [app, instances(app)],
+        [`${system.stack.topicPrefix}${app}`, instances(app)],
+      ]),
+      [gatewayGroup(system.stack.name), 1],
+    ]),
+  );
   const serviceDatabaseUrls = Object.fromEntries(SAGA_SERVICES.map((app) => [app, system.databaseUrl(app)]));
   const outbox = await OutboxBacklog.connect(serviceDatabaseUrls);
   const orderDb = new Client({ connectionString: system.databaseUrl('order-service') });

@@ -99,9 +99,9 @@ export function printReport(report: BenchReport): void {
       ]),
     );
     if (!s.sustainable) out.push(`        ${s.verdict.join('; ')}`);
-    if (s.maxConsumerGroupMembers > 1)
+    if (s.maxForeignGroupMembers > 0)
       out.push(
-        `        warning: consumer groups shared with another running stack (${s.maxConsumerGroupMembers} members)`,
+        `        warning: consumer groups shared with another running stack (${s.maxForeignGroupMembers} members not this run's)`,
       );
   }
   out.push('');

@@ -28,8 +28,8 @@ export interface StepResult {
   /** The Kafka messages the stage latencies were read from, and how long reading them took. */
   stageSource: StageSource;
   backlog: { inFlightAtStepEnd: number; maxOutbox: number; maxConsumerLag: number; drainMs: number };
-  /** Most members seen in one of the run's consumer groups (1 = not shared with another stack). */
-  maxConsumerGroupMembers: number;
+  /** Most members seen in one of the run's consumer groups beyond its own instances (0 = not shared with another stack). */
+  maxForeignGroupMembers: number;
   postgres: {
     commits: number;
     commitsPerOrder: number;
@@ -128,7 +128,7 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
       maxConsumerLag: samples.maxLag,
       drainMs: Math.round(lastTerminal - stepEnd),
     },
-    maxConsumerGroupMembers: samples.maxGroupMembers,
+    maxForeignGroupMembers: samples.maxForeignMembers,
     postgres: {
       commits: commitCount,
       commitsPerOrder: round(commitCount / orderCount, 2),
@@ -240,7 +240,7 @@ function byOutcome(latencies: OutcomeLatency[]): Record<string, Percentiles> {
 function sampleBacklog(ctx: StepContext) {
   let maxOutbox = 0;
   let maxLag = 0;
-  let maxGroupMembers = 0;
+  let maxForeignMembers = 0;
   let ownQueries = 0;
   let running = true;
   const loop = (async () => {
@@ -248,9 +248,9 @@ function sampleBacklog(ctx: StepContext) {
       const [outbox, lag, members] = await Promise.all([
         ctx.outbox.read(),
         ctx.kafka.lag(),
-        ctx.kafka.groupMembers(),
+        ctx.kafka.foreignMembers(),
       ]);
-      maxGroupMembers = Math.max(maxGroupMembers, ...Object.values(members));
+      maxForeignMembers = Math.max(maxForeignMembers, ...Object.values(members));
       ownQueries += Object.keys(outbox).length;
       maxOutbox = Math.max(maxOutbox, sum(outbox));
       maxLag = Math.max(maxLag, sum(lag));
@@ -262,7 +262,7 @@ function sampleBacklog(ctx: StepContext) {
       running = false;
       await loop;
       // Our own sampling queries are transactions in the run's databases too: not the saga's.
-      return { maxOutbox, maxLag, maxGroupMembers, ownQueriesByDatabase: ownQueries };
+      return { maxOutbox, maxLag, maxForeignMembers, ownQueriesByDatabase: ownQueries };
     },
   };
 }

@@ -6,17 +6,22 @@ export type TopicOffsets = Record<string, SeekEntry[]>;
 
 /** End offsets of the run's topics (messages written) and the lag of its consumer groups. */
 export class KafkaCounter {
+  private readonly groups: string[];
+
   private constructor(
     private readonly admin: Admin,
     private readonly topicPrefix: string,
-    private readonly groups: string[],
-  ) {}
+    /** The run's consumer groups and how many of its own instances each has. */
+    private readonly instances: Record<string, number>,
+  ) {
+    this.groups = Object.keys(instances);
+  }
 
-  static async connect(topicPrefix: string, groups: string[]): Promise<KafkaCounter> {
+  static async connect(topicPrefix: string, instances: Record<string, number>): Promise<KafkaCounter> {
     const kafka = new Kafka({ clientId: 'bench-stats', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    return new KafkaCounter(admin, topicPrefix, groups);
+    return new KafkaCounter(admin, topicPrefix, instances);
   }
 
   /** End offset (high watermark) of each partition of this run's topics, by full topic name. */
@@ -64,15 +69,20 @@ export class KafkaCounter {
   }
 
   /**
-   * Members of each consumer group. The services' groups are named after the service, not the run,
-   * so another stack running at the same time joins the same groups: more members than this run's
-   * one instance means shared groups (rebalances, and partitions assigned to members that do not
-   * subscribe to them), and the step's latencies are not this system's alone.
+   * Members of each consumer group beyond this run's own instances. The services' groups are named
+   * after the service, not the run, so another stack running at the same time joins the same
+   * groups: foreign members mean shared groups (rebalances, and partitions assigned to members
+   * that do not subscribe to them), and the step's latencies are not this system's alone.
    */
-  async groupMembers(): Promise<Record<string, number>> {
+  async foreignMembers(): Promise<Record<string, number>> {
     const { groups } = await this.admin.describeGroups(this.groups);
     return Object.fromEntries(
-      groups.filter((group) => group.state !== 'Dead').map((group) => [group.groupId, group.members.length]),
+      groups
+        .filter((group) => group.state !== 'Dead')
+        .map((group) => [
+          group.groupId,
+          Math.max(0, group.members.length - (this.instances[group.groupId] ?? 1)),
+        ]),
     );
   }
 
