@@ -6,6 +6,7 @@ import { KafkaFloor } from '../limits/kafka-floor';
 import { PgCeiling } from '../limits/pg-ceiling';
 import { latencyChart } from './chart';
 import { Invariant } from './invariants';
+import { SHARED_SERVER } from './metrics/resource-monitor';
 import { BenchOptions } from './options';
 import { StepResult } from './step';
 
@@ -161,5 +162,5 @@ function row(cells: (string | number)[]): string {
 
 /** `×2` after an app that ran as several processes (their CPU summed, the highest RSS of one). */
 function instances(name: string, processes: number): string {
-  return name !== 'postgres' && processes > 1 ? ` ×${processes}` : '';
+  return name !== SHARED_SERVER && processes > 1 ? ` ×${processes}` : '';
 }

@@ -73,7 +73,7 @@ export class BenchSystem {
       instance: `gateway-${stack.name}`,
       port: await freePort(),
     });
-    const system = new BenchSystem(stack, supervisor, gateway, gatewayDb, {});
+    const system = new BenchSystem(stack, supervisor, gateway, gatewayDb);
     try {
       await supervisor.waitReady(gateway, 120_000);
       for (const [app, count] of Object.entries(replicas))

@@ -6,16 +6,12 @@ export type TopicOffsets = Record<string, SeekEntry[]>;
 
 /** End offsets of the run's topics (messages written) and the lag of its consumer groups. */
 export class KafkaCounter {
-  private readonly groups: string[];
-
   private constructor(
     private readonly admin: Admin,
     private readonly topicPrefix: string,
     /** The run's consumer groups and how many of its own instances each has. */
     private readonly instances: Record<string, number>,
-  ) {
-    this.groups = Object.keys(instances);
-  }
+  ) {}
 
   static async connect(topicPrefix: string, instances: Record<string, number>): Promise<KafkaCounter> {
     const kafka = new Kafka({ clientId: 'bench-stats', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
@@ -48,14 +44,16 @@ export class KafkaCounter {
 
   /** Committed-offset lag summed over each group's topics (a group that has not committed yet counts from 0). */
   async lag(): Promise<Record<string, number>> {
-    const topics = (await this.admin.listTopics()).filter((topic) => topic.startsWith(this.topicPrefix));
-    const ends = new Map<string, Map<number, number>>();
-    for (const topic of topics) {
-      const partitions = await this.admin.fetchTopicOffsets(topic);
-      ends.set(topic, new Map(partitions.map((p) => [p.partition, Number(p.high)])));
-    }
+    const partitionEnds = await this.partitionEnds();
+    const topics = Object.keys(partitionEnds);
+    const ends = new Map(
+      Object.entries(partitionEnds).map(([topic, partitions]) => [
+        topic,
+        new Map(partitions.map((p) => [p.partition, Number(p.offset)])),
+      ]),
+    );
     const lag: Record<string, number> = {};
-    for (const group of this.groups) {
+    for (const group of Object.keys(this.instances)) {
       const committed = await this.admin.fetchOffsets({ groupId: group, topics });
       lag[group] = 0;
       for (const { topic, partitions } of committed) {
@@ -75,7 +73,7 @@ export class KafkaCounter {
    * that do not subscribe to them), and the step's latencies are not this system's alone.
    */
   async foreignMembers(): Promise<Record<string, number>> {
-    const { groups } = await this.admin.describeGroups(this.groups);
+    const { groups } = await this.admin.describeGroups(Object.keys(this.instances));
     return Object.fromEntries(
       groups
         .filter((group) => group.state !== 'Dead')

@@ -12,7 +12,7 @@ export interface ProcessUsage {
 
 type Group = () => number[];
 /** The processes of one app, Kafka or the load generator, each on its own; Postgres as one. */
-const SHARED_SERVER = 'postgres';
+export const SHARED_SERVER = 'postgres';
 
 /**
  * CPU seconds and peak RSS per process group over a window: each app, Kafka (its JVM), Postgres
