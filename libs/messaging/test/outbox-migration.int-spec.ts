@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { ensureTopics, MESSAGING_MIGRATIONS, OutboxRelay } from '../src';
+import {
+  ensureTopics,
+  MESSAGING_MIGRATIONS,
+  MessagingOutboxDeleteOnPublish1764050000004,
+  OutboxRelay,
+} from '../src';
 import { fixtureEvent } from './fixture/fixture-events';
 import { header, MessagingTestBed } from './support/test-bed';
 
@@ -26,7 +31,10 @@ describe('outbox migration to delete-on-publish (real Postgres and Kafka)', () =
   });
 
   it('keeps the unpublished rows, drops the published ones, and the relay publishes what is left', async () => {
-    const before = MESSAGING_MIGRATIONS.slice(0, -1);
+    const before = MESSAGING_MIGRATIONS.slice(
+      0,
+      MESSAGING_MIGRATIONS.indexOf(MessagingOutboxDeleteOnPublish1764050000004),
+    );
     await migrate(before);
     const published = randomUUID();
     const waiting = randomUUID();
@@ -54,6 +62,10 @@ describe('outbox migration to delete-on-publish (real Postgres and Kafka)', () =
       `select column_name from information_schema.columns where table_name = 'messaging_outbox'`,
     );
     expect(columns.map((c) => c.column_name)).not.toContain('published_at');
+    const indexes = await bed.query<{ indexname: string }>(
+      `select indexname from pg_indexes where tablename = 'messaging_outbox'`,
+    );
+    expect(indexes.map((i) => i.indexname)).toEqual(['messaging_outbox_pkey']);
 
     relay = new OutboxRelay({ connectionString: bed.databaseUrl, kafka: bed.kafka, pollIntervalMs: 50 });
     await relay.start();

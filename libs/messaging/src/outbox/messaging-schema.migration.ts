@@ -133,11 +133,32 @@ export class MessagingOutboxDeleteOnPublish1764050000004 implements MigrationInt
   }
 }
 
+/**
+ * Drops the unique index on `messaging_outbox.event_id` (ADR 0051). Event ids are random UUIDs made
+ * by the writer, and consumers dedupe on them in their inbox; the index guarded against nothing, yet
+ * every outbox insert and every publish paid an entry in a btree of random keys. The relay reads
+ * and deletes by `id`.
+ */
+export class MessagingOutboxEventIdUnindexed1764050000005 implements MigrationInterface {
+  name = 'MessagingOutboxEventIdUnindexed1764050000005';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('alter table messaging_outbox drop constraint messaging_outbox_event_id_key');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(
+      'alter table messaging_outbox add constraint messaging_outbox_event_id_key unique (event_id)',
+    );
+  }
+}
+
 export const MESSAGING_MIGRATIONS = [
   MessagingSchema1764050000000,
   MessagingRelayWakeup1764050000002,
   MessagingInboxRetention1764050000003,
   MessagingOutboxDeleteOnPublish1764050000004,
+  MessagingOutboxEventIdUnindexed1764050000005,
 ];
 
 /** Channel the outbox trigger notifies on commit. */
