@@ -15,14 +15,16 @@ import { seedCatalog, SEEDED_STOCK } from './catalog';
 import { CustomerSockets } from './customers';
 import { RoundRobinClient } from './http-client';
 import { checkInvariants } from './invariants';
+import { BrokerJit } from './metrics/broker-jit';
 import { KafkaCounter } from './metrics/kafka-stats';
 import { OutboxBacklog } from './metrics/outbox-backlog';
 import { PgCommitCounter } from './metrics/pg-stats';
+import { listenerPid } from './metrics/process-stats';
 import { ResourceMonitor } from './metrics/resource-monitor';
 import { KAFKA_BROKERS, PG_ADMIN_URL } from '@orderflow/testing';
 import { BenchOptions, parseOptions, UsageError } from './options';
 import { BenchReport, Limits, printReport, writeReport } from './report';
-import { runStep, StepResult } from './step';
+import { runStep, StepContext, StepResult } from './step';
 import { SAGA_SERVICES } from '@orderflow/testing';
 import { BenchSystem, gatewayGroup } from './system';
 
@@ -46,7 +48,7 @@ async function main() {
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   let report: BenchReport;
   try {
-    const { warmup, steps, invariants, peakRss } = await runSaga(system, options);
+    const { warmup, warmupRounds, steps, invariants, peakRss } = await runSaga(system, options);
     const limits = options.limits === 'all' ? await measureLimits(options, steps) : undefined;
     report = {
       startedAt: startedAt.toISOString(),
@@ -55,6 +57,7 @@ async function main() {
       options,
       settings: { nodeEnv: 'production', logLevel: options.logLevel, seededStockPerSku: SEEDED_STOCK },
       warmup,
+      warmupRounds,
       steps,
       sustainableRate: Math.max(0, ...steps.filter((s) => s.sustainable).map((s) => s.rate)),
       invariants,
@@ -105,8 +108,9 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
   const outbox = await OutboxBacklog.connect(serviceDatabaseUrls);
   const orderDb = new Client({ connectionString: system.databaseUrl('order-service') });
   await orderDb.connect();
+  const kafkaPort = Number(KAFKA_BROKERS[0].split(':')[1] ?? 9092);
   const monitor = new ResourceMonitor({
-    kafka: Number(KAFKA_BROKERS[0].split(':')[1] ?? 9092),
+    kafka: kafkaPort,
     postgres: Number(new URL(PG_ADMIN_URL).port || 5432),
   });
   const ctx = {
@@ -119,17 +123,14 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
     kafka,
     outbox,
     monitor,
+    brokerJit: new BrokerJit(listenerPid(kafkaPort)),
     orderDb,
     serviceDatabaseUrls,
     drainSeconds: options.drainSeconds,
   };
   const steps: StepResult[] = [];
-  let warmup: StepResult | undefined;
   try {
-    if (options.warmupSeconds > 0) {
-      logger.log(`warm-up: ${options.rates[0]} orders/s for ${options.warmupSeconds} s (not judged)`);
-      warmup = await runStep(ctx, options.rates[0], options.warmupSeconds);
-    }
+    const warmups = await warmUp(ctx, options);
     for (const rate of options.rates) {
       logger.log(`step: ${rate} orders/s for ${options.stepSeconds} s`);
       const step = await runStep(ctx, rate, options.stepSeconds);
@@ -141,16 +142,46 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
       if (!step.sustainable && !options.keepGoing) break;
     }
     const invariants = await checkInvariants(system, {
-      acceptedOrders: [warmup, ...steps].reduce((n, s) => n + (s?.orders.accepted ?? 0), 0),
+      acceptedOrders: [...warmups, ...steps].reduce((n, s) => n + s.orders.accepted, 0),
       seededStock: SEEDED_STOCK,
       skus,
     });
-    return { warmup, steps, invariants, peakRss: monitor.lifetimePeakRssMb() };
+    return {
+      warmup: warmups.at(-1),
+      warmupRounds: warmups.map((w) => ({ seconds: w.seconds, brokerJitSeconds: w.brokerJitSeconds })),
+      steps,
+      invariants,
+      peakRss: monitor.lifetimePeakRssMb(),
+    };
   } finally {
     sockets.close();
     client.close();
     await Promise.all([pg.close(), kafka.close(), outbox.close(), orderDb.end()]);
   }
+}
+
+/**
+ * Warm-up rounds at the first rate, repeated while the broker's JIT compiler was busy for more than
+ * 5 % of the round (a broker started just before the run), up to --warmup-max-seconds in all. A warm
+ * broker compiles well under that, so one round is the usual case.
+ */
+async function warmUp(ctx: StepContext, options: BenchOptions): Promise<StepResult[]> {
+  const rounds: StepResult[] = [];
+  const { warmupSeconds: seconds, warmupMaxSeconds: maxSeconds } = options;
+  if (seconds === 0) return rounds;
+  const rate = options.rates[0];
+  do {
+    logger.log(`warm-up: ${rate} orders/s for ${seconds} s (not judged)`);
+    const round = await runStep(ctx, rate, seconds);
+    rounds.push(round);
+    if (round.brokerJitSeconds !== undefined)
+      logger.log(`  the broker's JIT compiled for ${round.brokerJitSeconds} s during the round`);
+  } while (brokerStillCompiling(rounds.at(-1)!) && (rounds.length + 1) * seconds <= maxSeconds);
+  return rounds;
+}
+
+function brokerStillCompiling(round: StepResult): boolean {
+  return (round.brokerJitSeconds ?? 0) > 0.05 * round.seconds;
 }
 
 async function measureLimits(options: BenchOptions, steps: StepResult[]): Promise<Limits> {

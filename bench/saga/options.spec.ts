@@ -18,3 +18,15 @@ describe('bench options: --replicas', () => {
     },
   );
 });
+
+describe('bench options: --warmup-max-seconds', () => {
+  it('repeats the warm-up for up to 240 s unless told otherwise', () => {
+    expect(parseOptions([]).warmupMaxSeconds).toBe(240);
+    expect(parseOptions(['--warmup-max-seconds', '0']).warmupMaxSeconds).toBe(0);
+  });
+
+  it('refuses a negative or non-numeric duration', () => {
+    expect(() => parseOptions(['--warmup-max-seconds=-1'])).toThrow(UsageError);
+    expect(() => parseOptions(['--warmup-max-seconds', 'long'])).toThrow(UsageError);
+  });
+});

@@ -14,6 +14,8 @@ export interface BenchOptions {
   stepSeconds: number;
   /** An unreported first step at the lowest rate: JIT, connection pools, consumer group joins. */
   warmupSeconds: number;
+  /** The warm-up is repeated while the Kafka broker's JIT is still busy, up to this long in all. */
+  warmupMaxSeconds: number;
   /** Customers, each with its own token and Socket.IO connection to the gateway. */
   customers: number;
   /** Keep-alive HTTP connections of the load generator (the client-side concurrency cap). */
@@ -50,6 +52,7 @@ const USAGE = `npm run bench -- [options]
   --rates 100,250,500,750,1000   offered orders/s per step (open loop)
   --step-seconds 20              duration of each step
   --warmup-seconds 10            unjudged warm-up at the first rate before the steps (0: none)
+  --warmup-max-seconds 240       repeat the warm-up while the Kafka broker's JIT compiler is busy, up to this long
   --customers 200                customers, each holding a Socket.IO connection
   --connections 64               keep-alive HTTP connections of the load generator
   --mix 90/5/5                   success / declined (tok_declined) / rejected (unknown SKU), percent
@@ -72,6 +75,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       rates: { type: 'string', default: '100,250,500,750,1000' },
       'step-seconds': { type: 'string', default: '20' },
       'warmup-seconds': { type: 'string', default: '10' },
+      'warmup-max-seconds': { type: 'string', default: '240' },
       customers: { type: 'string', default: '200' },
       connections: { type: 'string', default: '64' },
       mix: { type: 'string', default: '90/5/5' },
@@ -96,6 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     rates: values.rates.split(',').map((rate) => positive('--rates', rate)),
     stepSeconds: positive('--step-seconds', values['step-seconds']),
     warmupSeconds: nonNegative('--warmup-seconds', values['warmup-seconds']),
+    warmupMaxSeconds: nonNegative('--warmup-max-seconds', values['warmup-max-seconds']),
     customers: positive('--customers', values.customers),
     connections: positive('--connections', values.connections),
     mix: parseMix(values.mix),

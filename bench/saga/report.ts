@@ -29,7 +29,9 @@ export interface BenchReport {
   machine: Record<string, unknown> & { cpuProbe?: CpuProbe };
   options: BenchOptions;
   settings: Record<string, unknown>;
+  /** The last warm-up round; the earlier ones (a broker still compiling) are in warmupRounds. */
   warmup?: StepResult;
+  warmupRounds?: Array<{ seconds: number; brokerJitSeconds?: number }>;
   steps: StepResult[];
   sustainableRate: number;
   invariants: Invariant[];
@@ -133,6 +135,7 @@ export function printReport(report: BenchReport): void {
           )
           .join(', '),
     );
+    out.push(brokerJitLine(report));
   }
   out.push(
     `lifetime peak RSS MB: ${Object.entries(report.lifetimePeakRssMb)
@@ -163,4 +166,20 @@ function row(cells: (string | number)[]): string {
 /** `×2` after an app that ran as several processes (their CPU summed, the highest RSS of one). */
 function instances(name: string, processes: number): string {
   return name !== SHARED_SERVER && processes > 1 ? ` ×${processes}` : '';
+}
+
+/** The broker's JIT time per warm-up round and per step; a busy compiler means a broker still warming. */
+function brokerJitLine(report: BenchReport): string {
+  const seconds = (s: number | undefined) => (s === undefined ? '?' : `${s} s`);
+  const rounds = report.warmupRounds ?? [];
+  const warm =
+    rounds.length > 0 ? `warm-up rounds ${rounds.map((r) => seconds(r.brokerJitSeconds)).join(', ')}; ` : '';
+  const steps = report.steps.map((s) => `${s.rate}/s ${seconds(s.brokerJitSeconds)}`).join(', ');
+  const busy = report.steps.some((s) => (s.brokerJitSeconds ?? 0) > 0.05 * s.seconds);
+  return (
+    `Kafka broker JIT compilation: ${warm}steps ${steps}` +
+    (busy
+      ? " — the broker's JIT was busy for more than 5 % of a step: Kafka's CPU per order includes compiling"
+      : '')
+  );
 }

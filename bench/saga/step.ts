@@ -4,6 +4,7 @@ import { hopLatency, HopLatency } from './hops';
 import { stageLatency, StageLatency, StageSource } from './stages';
 import { HttpSender } from './http-client';
 import { Arrival, EXPECTED_TERMINAL, runArrivals } from './load-generator';
+import { BrokerJit } from './metrics/broker-jit';
 import { KafkaCounter } from './metrics/kafka-stats';
 import { OutboxBacklog } from './metrics/outbox-backlog';
 import { delta, PgCommitCounter, pgDelta, sum } from './metrics/pg-stats';
@@ -45,6 +46,8 @@ export interface StepResult {
   };
   kafka: { messages: number; messagesPerOrder: number; byTopic: Record<string, number> };
   processes: Record<string, ProcessUsage & { cpuMsPerOrder: number }>;
+  /** Seconds the Kafka broker's JVM spent JIT-compiling during the step (undefined: not measured). */
+  brokerJitSeconds?: number;
 }
 
 export interface StepContext {
@@ -57,6 +60,7 @@ export interface StepContext {
   kafka: KafkaCounter;
   outbox: OutboxBacklog;
   monitor: ResourceMonitor;
+  brokerJit: BrokerJit;
   /** A connection to order-service's database: statuses and history, read after each step. */
   orderDb: Client;
   serviceDatabaseUrls: Record<string, string>;
@@ -66,6 +70,7 @@ export interface StepContext {
 /** One step of the benchmark: `rate` orders/s for `seconds`, then drain, then measure. */
 export async function runStep(ctx: StepContext, rate: number, seconds: number): Promise<StepResult> {
   ctx.monitor.begin();
+  const jitBefore = ctx.brokerJit.compileSeconds();
   const pgBefore = await ctx.pg.read();
   const endsBefore = await ctx.kafka.partitionEnds();
   const backlogSampler = sampleBacklog(ctx);
@@ -85,6 +90,7 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
   const endsAfter = await ctx.kafka.partitionEnds();
   const messages = delta(ctx.kafka.totals(endsAfter), ctx.kafka.totals(endsBefore));
   const usage = ctx.monitor.end();
+  const jitAfter = ctx.brokerJit.compileSeconds();
 
   const outcomes = await classify(ctx, accepted);
   const terminalTimes = accepted
@@ -150,6 +156,8 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
         { ...u, cpuMsPerOrder: round((u.cpuSeconds * 1000) / orderCount, 2) },
       ]),
     ),
+    brokerJitSeconds:
+      jitBefore === undefined || jitAfter === undefined ? undefined : round(jitAfter - jitBefore, 2),
   };
   result.verdict = judge(result);
   result.sustainable = result.verdict.length === 0;

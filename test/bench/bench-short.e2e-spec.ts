@@ -6,7 +6,7 @@ import { REPO_ROOT } from '@orderflow/testing';
 import type { CpuProbe } from '../../bench/limits/cpu-probe';
 import type { BenchReport } from '../../bench/saga/report';
 
-// The short form of `npm run bench`: one low-rate step of a few seconds, no limit measurements.
+// The short form of `npm run bench`: a short warm-up, one low-rate step of a few seconds, no limit measurements.
 // It keeps the script working end to end and checks the run's invariants, not its speed.
 describe('npm run bench (short form)', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'bench-short-'));
@@ -25,7 +25,9 @@ describe('npm run bench (short form)', () => {
         '--step-seconds',
         '5',
         '--warmup-seconds',
-        '0',
+        '2',
+        '--warmup-max-seconds',
+        '4',
         '--customers',
         '20',
         '--skus',
@@ -75,6 +77,16 @@ describe('npm run bench (short form)', () => {
     // Two order-service instances by default (as deployed), the POSTs spread over both.
     expect(step.processes['order-service'].processes).toBe(2);
     expect(step.processes['inventory-service'].processes).toBe(1);
+  });
+
+  it("reports the Kafka broker's JIT time per warm-up round and per step, so a cold broker shows", () => {
+    expect(report.warmupRounds?.length).toBeGreaterThanOrEqual(1);
+    expect(report.warmupRounds?.length).toBeLessThanOrEqual(2);
+    expect(report.warmupRounds?.[0].brokerJitSeconds).toEqual(expect.any(Number));
+    expect(report.steps[0].brokerJitSeconds).toEqual(expect.any(Number));
+    expect(output).toContain(
+      `Kafka broker JIT compilation: warm-up rounds ${report.warmupRounds?.[0].brokerJitSeconds} s`,
+    );
   });
 
   it('times the machine itself before and after the run, so a change of speed shows', () => {

@@ -1,0 +1,15 @@
+import { parseJstatCompiler } from './broker-jit';
+
+describe('parseJstatCompiler', () => {
+  it('reads the Time column of jstat -compiler', () => {
+    const output = `Compiled Failed Invalid   Time   FailedType FailedMethod
+   10282      1       0    70.90          1 java/util/jar/JarFile getEntry
+`;
+    expect(parseJstatCompiler(output)).toBe(70.9);
+  });
+
+  it('is undefined for output it does not recognise', () => {
+    expect(parseJstatCompiler('')).toBeUndefined();
+    expect(parseJstatCompiler('12345 not found\n')).toBeUndefined();
+  });
+});
