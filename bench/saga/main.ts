@@ -15,7 +15,7 @@ import { seedCatalog, SEEDED_STOCK } from './catalog';
 import { CustomerSockets } from './customers';
 import { RoundRobinClient } from './http-client';
 import { checkInvariants } from './invariants';
-import { BrokerJit } from './metrics/broker-jit';
+import { BrokerJit, brokerStillCompiling } from './metrics/broker-jit';
 import { KafkaCounter } from './metrics/kafka-stats';
 import { OutboxBacklog } from './metrics/outbox-backlog';
 import { PgCommitCounter } from './metrics/pg-stats';
@@ -162,8 +162,8 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
 
 /**
  * Warm-up rounds at the first rate, repeated while the broker's JIT compiler was busy for more than
- * 5 % of the round (a broker started just before the run), up to --warmup-max-seconds in all. A warm
- * broker compiles well under that, so one round is the usual case.
+ * a quarter of the last round (a broker started just before the run), up to --warmup-max-seconds in
+ * all. A broker that has served for some minutes still compiles, in bursts, but less than that.
  */
 async function warmUp(ctx: StepContext, options: BenchOptions): Promise<StepResult[]> {
   const rounds: StepResult[] = [];
@@ -178,10 +178,6 @@ async function warmUp(ctx: StepContext, options: BenchOptions): Promise<StepResu
       logger.log(`  the broker's JIT compiled for ${round.brokerJitSeconds} s during the round`);
   } while (brokerStillCompiling(rounds.at(-1)!) && (rounds.length + 1) * seconds <= maxSeconds);
   return rounds;
-}
-
-function brokerStillCompiling(round: StepResult): boolean {
-  return (round.brokerJitSeconds ?? 0) > 0.05 * round.seconds;
 }
 
 async function measureLimits(options: BenchOptions, steps: StepResult[]): Promise<Limits> {

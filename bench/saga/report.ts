@@ -6,6 +6,7 @@ import { KafkaFloor } from '../limits/kafka-floor';
 import { PgCeiling } from '../limits/pg-ceiling';
 import { latencyChart } from './chart';
 import { Invariant } from './invariants';
+import { brokerStillCompiling } from './metrics/broker-jit';
 import { SHARED_SERVER } from './metrics/resource-monitor';
 import { BenchOptions } from './options';
 import { StepResult } from './step';
@@ -175,11 +176,11 @@ function brokerJitLine(report: BenchReport): string {
   const warm =
     rounds.length > 0 ? `warm-up rounds ${rounds.map((r) => seconds(r.brokerJitSeconds)).join(', ')}; ` : '';
   const steps = report.steps.map((s) => `${s.rate}/s ${seconds(s.brokerJitSeconds)}`).join(', ');
-  const busy = report.steps.some((s) => (s.brokerJitSeconds ?? 0) > 0.05 * s.seconds);
+  const busy = report.steps.some(brokerStillCompiling);
   return (
     `Kafka broker JIT compilation: ${warm}steps ${steps}` +
     (busy
-      ? " — the broker's JIT was busy for more than 5 % of a step: Kafka's CPU per order includes compiling"
+      ? " — the broker's JIT was busy for more than a quarter of a step: Kafka's CPU per order includes compiling"
       : '')
   );
 }

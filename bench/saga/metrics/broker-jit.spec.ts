@@ -1,4 +1,4 @@
-import { parseJstatCompiler } from './broker-jit';
+import { brokerStillCompiling, parseJstatCompiler } from './broker-jit';
 
 describe('parseJstatCompiler', () => {
   it('reads the Time column of jstat -compiler', () => {
@@ -11,5 +11,16 @@ describe('parseJstatCompiler', () => {
   it('is undefined for output it does not recognise', () => {
     expect(parseJstatCompiler('')).toBeUndefined();
     expect(parseJstatCompiler('12345 not found\n')).toBeUndefined();
+  });
+});
+
+describe('brokerStillCompiling', () => {
+  it('is true when the broker compiled for more than a quarter of the round', () => {
+    expect(brokerStillCompiling({ seconds: 10, brokerJitSeconds: 4.5 })).toBe(true);
+    expect(brokerStillCompiling({ seconds: 10, brokerJitSeconds: 1.8 })).toBe(false);
+  });
+
+  it('is false when the compile time was not measured', () => {
+    expect(brokerStillCompiling({ seconds: 10 })).toBe(false);
   });
 });

@@ -7,6 +7,24 @@ import { Logger } from '@nestjs/common';
  * box, about 65 s of compilation over its first 2–3 minutes of saga traffic, during which its CPU
  * per order was twice its warm figure (docs/performance.md, tenth pass).
  */
+/**
+ * Above this share of a round or step spent compiling, the broker counts as still warming up.
+ * Measured on the 2-vCPU box: 40–100 % in the first rounds after a broker start; 1–28 %, in bursts,
+ * from a broker that had served the saga for 5 minutes or more.
+ */
+export const BROKER_JIT_BUSY_SHARE = 0.25;
+
+/** True when the broker compiled for more than BROKER_JIT_BUSY_SHARE of `seconds`. */
+export function brokerStillCompiling({
+  seconds,
+  brokerJitSeconds,
+}: {
+  seconds: number;
+  brokerJitSeconds?: number;
+}): boolean {
+  return (brokerJitSeconds ?? 0) > BROKER_JIT_BUSY_SHARE * seconds;
+}
+
 export class BrokerJit {
   private warned = false;
 
