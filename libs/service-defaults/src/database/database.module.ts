@@ -6,6 +6,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { SERVICE_CONFIG, SERVICE_IDENTITY } from '../tokens';
 import type { CommonConfig, ServiceIdentity } from '../config/service-config';
 import { HealthRegistry } from '../health/health.registry';
+import { survivePoolConnectionErrors } from './connection-errors';
 import { prepareStatements } from './prepared-statements';
 import { runMigrationsExclusively } from './run-migrations';
 
@@ -46,7 +47,9 @@ export class DatabaseModule {
             dataSourceOptions(config, identity, options),
           dataSourceFactory: async (opts) => {
             const dataSource = await new DataSource(opts as DataSourceOptions).initialize();
-            prepareStatements((dataSource.driver as PostgresDriver).master as Pool);
+            const pool = (dataSource.driver as PostgresDriver).master as Pool;
+            survivePoolConnectionErrors(pool);
+            prepareStatements(pool);
             await runMigrationsExclusively(dataSource);
             return dataSource;
           },
