@@ -19,7 +19,6 @@ import { BrokerJit, brokerStillCompiling } from './metrics/broker-jit';
 import { KafkaCounter } from './metrics/kafka-stats';
 import { OutboxBacklog } from './metrics/outbox-backlog';
 import { PgCommitCounter } from './metrics/pg-stats';
-import { listenerPid } from './metrics/process-stats';
 import { ResourceMonitor } from './metrics/resource-monitor';
 import { KAFKA_BROKERS, PG_ADMIN_URL } from '@orderflow/testing';
 import { BenchOptions, parseOptions, UsageError } from './options';
@@ -108,9 +107,8 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
   const outbox = await OutboxBacklog.connect(serviceDatabaseUrls);
   const orderDb = new Client({ connectionString: system.databaseUrl('order-service') });
   await orderDb.connect();
-  const kafkaPort = Number(KAFKA_BROKERS[0].split(':')[1] ?? 9092);
   const monitor = new ResourceMonitor({
-    kafka: kafkaPort,
+    kafka: Number(KAFKA_BROKERS[0].split(':')[1] ?? 9092),
     postgres: Number(new URL(PG_ADMIN_URL).port || 5432),
   });
   const ctx = {
@@ -123,7 +121,7 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
     kafka,
     outbox,
     monitor,
-    brokerJit: new BrokerJit(listenerPid(kafkaPort)),
+    brokerJit: new BrokerJit(monitor.brokerPid()),
     orderDb,
     serviceDatabaseUrls,
     drainSeconds: options.drainSeconds,
@@ -170,14 +168,14 @@ async function warmUp(ctx: StepContext, options: BenchOptions): Promise<StepResu
   const { warmupSeconds: seconds, warmupMaxSeconds: maxSeconds } = options;
   if (seconds === 0) return rounds;
   const rate = options.rates[0];
-  do {
+  for (;;) {
     logger.log(`warm-up: ${rate} orders/s for ${seconds} s (not judged)`);
     const round = await runStep(ctx, rate, seconds);
     rounds.push(round);
     if (round.brokerJitSeconds !== undefined)
       logger.log(`  the broker's JIT compiled for ${round.brokerJitSeconds} s during the round`);
-  } while (brokerStillCompiling(rounds.at(-1)!) && (rounds.length + 1) * seconds <= maxSeconds);
-  return rounds;
+    if (!brokerStillCompiling(round) || (rounds.length + 1) * seconds > maxSeconds) return rounds;
+  }
 }
 
 async function measureLimits(options: BenchOptions, steps: StepResult[]): Promise<Limits> {

@@ -34,6 +34,11 @@ export class ResourceMonitor {
     this.groups.set('load-generator', () => [process.pid]);
   }
 
+  /** The Kafka broker's process, found by its listening port (undefined: not a local process). */
+  brokerPid(): number | undefined {
+    return this.groups.get('kafka')?.()[0];
+  }
+
   begin(intervalMs = 500): void {
     this.start = new Map([...this.groups].map(([name, pids]) => [name, cpuByPid(pids())]));
     this.peak = new Map();

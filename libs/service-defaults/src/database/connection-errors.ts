@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { onFirstCheckout } from './pool-clients';
 
 /**
  * Gives every connection of the pool an 'error' listener for the rest of its life. pg-pool listens
@@ -10,12 +11,7 @@ import type { Pool, PoolClient } from 'pg';
  * when it is released.
  */
 export function survivePoolConnectionErrors(pool: Pool, logger = new Logger('database')): void {
-  // On check-out rather than on connect: the pool already holds the connections TypeORM opened
-  // while initializing.
-  const guarded = new WeakSet<PoolClient>();
-  pool.on('acquire', (client) => {
-    if (guarded.has(client)) return;
-    guarded.add(client);
-    client.on('error', (error: Error) => logger.warn(`database connection lost: ${error.message}`));
-  });
+  onFirstCheckout(pool, (client) =>
+    client.on('error', (error: Error) => logger.warn(`database connection lost: ${error.message}`)),
+  );
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import { onFirstCheckout } from './pool-clients';
 
 /** Distinct statements prepared per connection; past this, statements run unnamed (parsed each time). */
 export const MAX_PREPARED_PER_CONNECTION = 200;
@@ -13,14 +14,7 @@ export const MAX_PREPARED_PER_CONNECTION = 200;
  * with a variable number of placeholders would otherwise grow its cache without bound.
  */
 export function prepareStatements(pool: Pool): void {
-  // On check-out rather than on connect: the pool already holds the connections TypeORM opened
-  // while initializing.
-  const wrapped = new WeakSet<PoolClient>();
-  pool.on('acquire', (client) => {
-    if (wrapped.has(client)) return;
-    wrapped.add(client);
-    usePreparedStatements(client);
-  });
+  onFirstCheckout(pool, usePreparedStatements);
 }
 
 function usePreparedStatements(client: PoolClient): void {
