@@ -11,3 +11,4 @@ export * from './sse-client';
 export * from './otlp-receiver';
 export * from './handler-test-db';
 export * from './event-fixtures';
+export * from './tcp-proxy';

@@ -14,12 +14,12 @@ import {
   ManagedApp,
   PG_ADMIN_URL,
   REPO_ROOT,
+  TcpProxy,
   TEST_JWT_SECRET,
   waitFor,
 } from '@orderflow/testing';
 import { GATEWAYS, SERVICES } from './fault-schedule';
 import { KafkaTraffic } from './kafka-traffic';
-import { TcpProxy } from './tcp-proxy';
 
 const run = promisify(execFile);
 

@@ -5,7 +5,7 @@ import {
   requestHeader,
   responseCorrelationId,
 } from './kafka-frames';
-import type { ConnectionTap } from './tcp-proxy';
+import type { ConnectionTap } from '@orderflow/testing';
 
 /**
  * Where a Produce request stands, seen from the proxy: `in-proxy` (held before the broker),
