@@ -15,7 +15,13 @@ import { Kafka } from 'kafkajs';
 import { Observable, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { EventType } from '@orderflow/contracts';
-import { CommonConfig, SERVICE_CONFIG, SERVICE_IDENTITY, ServiceIdentity } from '@orderflow/service-defaults';
+import {
+  CommonConfig,
+  HealthRegistry,
+  SERVICE_CONFIG,
+  SERVICE_IDENTITY,
+  ServiceIdentity,
+} from '@orderflow/service-defaults';
 import { KafkaEventTransport, KafkaEventTransportOptions } from './consumer/kafka-event.transport';
 import { ensureTopics } from './kafka/ensure-topics';
 import { OutboxRelay, OutboxRelayOptions } from './outbox/outbox-relay';
@@ -28,7 +34,7 @@ export interface MessagingModuleOptions {
   topicPrefix?: string;
   /** `false` runs no relay in this process (the outbox then waits for another replica). */
   relay?: false | Partial<Omit<OutboxRelayOptions, 'kafka' | 'connectionString'>>;
-  consumer?: Partial<Omit<KafkaEventTransportOptions, 'kafka' | 'dataSource' | 'outbox'>>;
+  consumer?: Partial<Omit<KafkaEventTransportOptions, 'kafka' | 'dataSource' | 'outbox' | 'health'>>;
 }
 
 const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
@@ -104,13 +110,14 @@ export class MessagingModule {
         OutboxRelayService,
         {
           provide: KafkaEventTransport,
-          inject: [Kafka, DataSource, OutboxWriter, SERVICE_IDENTITY, SERVICE_CONFIG],
+          inject: [Kafka, DataSource, OutboxWriter, SERVICE_IDENTITY, SERVICE_CONFIG, HealthRegistry],
           useFactory: (
             kafka: Kafka,
             dataSource: DataSource,
             outbox: OutboxWriter,
             identity: ServiceIdentity,
             config: CommonConfig,
+            health: HealthRegistry,
           ) =>
             new KafkaEventTransport({
               // A per-run topic prefix (tests, benchmarks) gets its own group too: kafkajs' round-robin
@@ -123,6 +130,7 @@ export class MessagingModule {
               dataSource,
               outbox,
               topicPrefix,
+              health,
             }),
         },
       ],

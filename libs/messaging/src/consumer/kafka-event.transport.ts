@@ -3,7 +3,7 @@ import { lastValueFrom } from 'rxjs';
 import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { deadLetterTopic, EVENT_CATALOG, isEventType } from '@orderflow/contracts';
-import { recordConsumerLag } from '@orderflow/service-defaults';
+import { HealthRegistry, recordConsumerLag } from '@orderflow/service-defaults';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
 import { ensureTopics } from '../kafka/ensure-topics';
 import type { OutboxWriter } from '../outbox/outbox-writer';
@@ -13,7 +13,7 @@ import { DEFAULT_RETRY_POLICY, RetryPolicy } from './failure-policy';
 import { RunCoalescer } from './run-coalescer';
 
 const DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY = 32;
-/** Backoff of the restarts kafkajs leaves to us (see onCrash), doubling up to the maximum. */
+/** Backoff of the start and of the restarts kafkajs leaves to us (see onCrash), doubling up to the maximum. */
 const CONSUMER_RESTART_MS = { initial: 1_000, max: 30_000 };
 
 export interface KafkaEventTransportOptions {
@@ -38,6 +38,8 @@ export interface KafkaEventTransportOptions {
   maxEventsPerTransaction?: number;
   /** How often resolved offsets are committed to Kafka (they are redelivered and deduped if lost). */
   commitIntervalMs?: number;
+  /** Where the transport registers its readiness check (the consumer runs). */
+  health?: HealthRegistry;
   /** Called after each message, e.g. for metrics or tests. */
   onOutcome?: (outcome: ProcessOutcome, event: { topic: string; partition: number; offset: string }) => void;
 }
@@ -56,6 +58,9 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   private commitResolved: (() => Promise<void>) | undefined;
   private committing: Promise<void> | undefined;
   private stopping = false;
+  private consuming = false;
+  /** Why the consumer is not running, for readiness. */
+  private notConsuming = 'consumer not started yet';
   private readonly wakeSleepers = new Set<() => void>();
   private readonly options: KafkaEventTransportOptions & { retry: RetryPolicy };
 
@@ -79,34 +84,57 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     return [...topics];
   }
 
+  /**
+   * Completes at once, so that the service serves HTTP (and reports readiness) while Kafka is
+   * still unreachable; the consumer starts in the background and retries until it runs.
+   */
   listen(callback: (error?: unknown) => void): void {
-    this.start().then(() => callback(), callback);
+    let topics: string[];
+    try {
+      topics = this.subscribedTopics();
+    } catch (error) {
+      return callback(error);
+    }
+    if (topics.length > 0) {
+      this.options.health?.register('kafka-consumer', async () => {
+        if (!this.consuming) throw new Error(this.notConsuming);
+      });
+      this.retryUntilStopped('starting the consumer', () => this.start(topics), 0);
+    }
+    callback();
   }
 
-  private async start(): Promise<void> {
+  private async start(topics: string[]): Promise<void> {
     const { kafka, group } = this.options;
-    const topics = this.subscribedTopics();
-    if (topics.length === 0) return;
     const dlqTopic = deadLetterTopic(group);
-    await ensureTopics(kafka, [...topics, dlqTopic]);
-    this.deadLetters = new DeadLetterPublisher(kafka, group, dlqTopic);
-    await this.deadLetters.connect();
-    const processor = new EventProcessor({
-      group,
-      dataSource: this.options.dataSource,
-      outbox: this.options.outbox,
-      deadLetters: this.deadLetters,
-      retry: this.options.retry,
-      handlerFor: (type) => this.invokerFor(type),
-      pause: (ms) => this.pause(ms),
-    });
-    const coalescer = new RunCoalescer(processor, this.options.maxEventsPerTransaction ?? 500);
-    await this.runConsumer(topics, coalescer);
+    const deadLetters = new DeadLetterPublisher(kafka, group, dlqTopic);
+    try {
+      await ensureTopics(kafka, [...topics, dlqTopic]);
+      await deadLetters.connect();
+      const processor = new EventProcessor({
+        group,
+        dataSource: this.options.dataSource,
+        outbox: this.options.outbox,
+        deadLetters,
+        retry: this.options.retry,
+        handlerFor: (type) => this.invokerFor(type),
+        pause: (ms) => this.pause(ms),
+      });
+      const coalescer = new RunCoalescer(processor, this.options.maxEventsPerTransaction ?? 500);
+      this.deadLetters = deadLetters;
+      await this.runConsumer(topics, coalescer);
+    } catch (error) {
+      this.deadLetters = undefined;
+      await deadLetters.disconnect().catch((e: Error) => this.logger.debug?.(`disconnect: ${e.message}`));
+      throw error;
+    }
+    if (this.stopping) return this.close(); // closed while it was starting
     // When traffic stops, the last offsets resolved would otherwise wait for the next batch.
     this.commitTimer = setInterval(() => void this.commitNow('interval'), this.commitIntervalMs);
     this.logger.log(`consuming ${topics.join(', ')} as ${group}`);
   }
 
+  /** Connects a new consumer and runs it; a consumer that fails to start is disconnected again. */
   private async runConsumer(topics: string[], coalescer: RunCoalescer): Promise<void> {
     const { kafka, group } = this.options;
     const consumer = kafka.consumer({
@@ -119,18 +147,24 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (consumer === this.consumer) this.onCrash(payload, topics, coalescer);
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: true });
-    // autoCommit would send an OffsetCommit after every batch: a broker round trip per partition
-    // per fetch. Offsets are committed on the interval instead (redelivery is deduped anyway).
-    await consumer.run({
-      autoCommit: false,
-      autoCommitInterval: this.commitIntervalMs,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently:
-        this.options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
-      eachBatch: (payload) => this.consumeBatch(coalescer, payload),
-    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: true });
+      // autoCommit would send an OffsetCommit after every batch: a broker round trip per partition
+      // per fetch. Offsets are committed on the interval instead (redelivery is deduped anyway).
+      await consumer.run({
+        autoCommit: false,
+        autoCommitInterval: this.commitIntervalMs,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently:
+          this.options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
+        eachBatch: (payload) => this.consumeBatch(coalescer, payload),
+      });
+    } catch (error) {
+      await consumer.disconnect().catch((e: Error) => this.logger.debug?.(`disconnect: ${e.message}`));
+      throw error;
+    }
+    this.consuming = true;
   }
 
   /**
@@ -138,27 +172,31 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
    * not connected" while the broker comes back from a restart, leave it disconnected for good and
    * the service silently stops consuming. Those are restarted here, with a new consumer.
    */
-  private onCrash(
-    crash: { error: Error; restart: boolean },
-    topics: string[],
-    coalescer: RunCoalescer,
-    delayMs = CONSUMER_RESTART_MS.initial,
-  ): void {
+  private onCrash(crash: { error: Error; restart: boolean }, topics: string[], coalescer: RunCoalescer): void {
     if (crash.restart || this.stopping) return;
+    this.consuming = false;
+    this.notConsuming = `consumer crashed: ${crash.error.message}`;
     this.logger.error(
-      `consumer crashed and kafkajs will not restart it (${crash.error.message}); a new consumer starts in ${delayMs} ms`,
+      `consumer crashed and kafkajs will not restart it (${crash.error.message}); a new consumer starts in ${CONSUMER_RESTART_MS.initial} ms`,
     );
+    this.retryUntilStopped(
+      'restarting the consumer',
+      () => this.runConsumer(topics, coalescer),
+      CONSUMER_RESTART_MS.initial,
+    );
+  }
+
+  /** Runs `attempt` after `delayMs`, and again after each failure with a doubling delay, until it succeeds or the transport stops. */
+  private retryUntilStopped(what: string, attempt: () => Promise<void>, delayMs: number): void {
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
-      this.runConsumer(topics, coalescer).catch((error: Error) => {
-        const failed = this.consumer;
-        failed?.disconnect().catch((e: Error) => this.logger.debug?.(`disconnect: ${e.message}`));
-        this.onCrash(
-          { error, restart: false },
-          topics,
-          coalescer,
-          Math.min(delayMs * 2, CONSUMER_RESTART_MS.max),
-        );
+      if (this.stopping) return;
+      attempt().catch((error: Error) => {
+        if (this.stopping) return;
+        const next = Math.min(Math.max(delayMs * 2, CONSUMER_RESTART_MS.initial), CONSUMER_RESTART_MS.max);
+        this.notConsuming = `${what} failed: ${error.message}`;
+        this.logger.error(`${what} failed (${error.message}); next attempt in ${next} ms`);
+        this.retryUntilStopped(what, attempt, next);
       });
     }, delayMs);
   }

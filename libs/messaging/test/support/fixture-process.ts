@@ -13,6 +13,8 @@ export interface FixtureEnv {
   topicPrefix: string;
   relay?: boolean;
   instance: string;
+  /** Bootstrap brokers (default: the shared test broker's). */
+  kafkaBrokers?: string;
 }
 
 /** A port nobody listens on right now (the OS picks it). */
@@ -33,20 +35,40 @@ export class FixtureProcess {
   constructor(readonly env: FixtureEnv) {}
 
   /** Spawns the process and waits until it reports ready; a start-up crash (port taken) is retried. */
-  async ready(timeoutMs = 60_000): Promise<this> {
+  ready(timeoutMs = 60_000): Promise<this> {
+    return this.spawnUntil('ready', timeoutMs);
+  }
+
+  /** Spawns the process and waits until it answers HTTP at all, ready or not. */
+  live(timeoutMs = 60_000): Promise<this> {
+    return this.spawnUntil('live', timeoutMs);
+  }
+
+  private async spawnUntil(probe: 'ready' | 'live', timeoutMs: number): Promise<this> {
     for (let attempt = 1; ; attempt++) {
       let exited = false;
       await this.spawn();
       void this.exited.then(() => (exited = true));
       const state = await waitFor(
-        `${this.env.instance} ready`,
-        async () => (exited ? 'exited' : (await fetch(`${this.url}/health/ready`)).status === 200 && 'ready'),
+        `${this.env.instance} ${probe}`,
+        async () => (exited ? 'exited' : (await fetch(`${this.url}/health/${probe}`)).status === 200 && probe),
         { timeoutMs, intervalMs: 200 },
       );
-      if (state === 'ready') return this;
+      if (state === probe) return this;
       if (attempt >= 3)
         throw new Error(`${this.env.instance} exited during start-up (see tmp/logs/messaging)`);
     }
+  }
+
+  /** The readiness report: HTTP status and the state of each check. */
+  async readiness(): Promise<{ status: number; checks: Record<string, { status: string; error?: string }> }> {
+    const res = await fetch(`${this.url}/health/ready`);
+    const body = (await res.json()) as { checks: Record<string, { status: string; error?: string }> };
+    return { status: res.status, checks: body.checks };
+  }
+
+  get hasExited(): boolean {
+    return this.child !== undefined && (this.child.exitCode !== null || this.child.signalCode !== null);
   }
 
   private async spawn(): Promise<void> {
@@ -68,6 +90,7 @@ export class FixtureProcess {
           FIXTURE_GROUP: this.env.group,
           FIXTURE_INSTANCE: this.env.instance,
           FIXTURE_RELAY: this.env.relay === false ? '0' : '1',
+          ...(this.env.kafkaBrokers ? { KAFKA_BROKERS: this.env.kafkaBrokers } : {}),
           LOG_LEVEL: 'info',
           LOG_PRETTY: '0',
           SHUTDOWN_TIMEOUT_MS: '20000',
