@@ -39,6 +39,7 @@ async function main() {
     { apps: options.cpuProf, dir: join(options.outDir, 'profiles') },
     options.appEnv,
     options.replicas,
+    options.relayProcess,
   );
   const interrupted = () => {
     logger.warn('interrupted: stopping the apps and dropping the run databases');

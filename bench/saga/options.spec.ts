@@ -30,3 +30,21 @@ describe('bench options: --warmup-max-seconds', () => {
     expect(() => parseOptions(['--warmup-max-seconds', 'long'])).toThrow(UsageError);
   });
 });
+
+describe('bench options: --relay-process', () => {
+  it('runs every relay inside its service unless told otherwise', () => {
+    expect(parseOptions([]).relayProcess).toEqual([]);
+    expect(parseOptions(['--relay-process', 'none']).relayProcess).toEqual([]);
+  });
+
+  it('takes a list of services', () => {
+    expect(parseOptions(['--relay-process', 'order-service,payment-service']).relayProcess).toEqual([
+      'order-service',
+      'payment-service',
+    ]);
+  });
+
+  it('refuses what is not a service', () => {
+    expect(() => parseOptions(['--relay-process', 'gateway'])).toThrow(UsageError);
+  });
+});

@@ -32,6 +32,7 @@ export class BenchSystem {
     profile: { apps: string[]; dir: string },
     appEnv: Record<string, Record<string, string>> = {},
     replicas: Record<string, number> = {},
+    relayProcess: string[] = [],
   ): Promise<BenchSystem> {
     const production = { NODE_ENV: 'production', LOG_LEVEL: logLevel };
     const profiled = { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(profile.dir)}` };
@@ -41,7 +42,11 @@ export class BenchSystem {
       appEnv: Object.fromEntries(
         SAGA_SERVICES.map((app) => [
           app,
-          { ...(profile.apps.includes(app) ? profiled : {}), ...appEnv[app] },
+          {
+            ...(profile.apps.includes(app) ? profiled : {}),
+            ...(relayProcess.includes(app) ? { OUTBOX_RELAY: 'off' } : {}),
+            ...appEnv[app],
+          },
         ]),
       ),
     });
@@ -78,6 +83,8 @@ export class BenchSystem {
       await supervisor.waitReady(gateway, 120_000);
       for (const [app, count] of Object.entries(replicas))
         for (let i = 1; i < count; i++) (system.extraUrls[app] ??= []).push(await stack.addInstance(app));
+      // Not among the URLs the load generator posts to: it serves health and metrics only.
+      for (const app of relayProcess) await stack.addInstance(app, { OUTBOX_RELAY: 'only' });
     } catch (error) {
       await system.close();
       throw error;

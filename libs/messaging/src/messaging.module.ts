@@ -18,6 +18,7 @@ import { EventType } from '@orderflow/contracts';
 import {
   CommonConfig,
   HealthRegistry,
+  operationalOnly,
   SERVICE_CONFIG,
   SERVICE_IDENTITY,
   ServiceIdentity,
@@ -32,7 +33,10 @@ export interface MessagingModuleOptions {
   produces?: EventType[];
   /** Prefix of every topic name (default: env MESSAGING_TOPIC_PREFIX or none). */
   topicPrefix?: string;
-  /** `false` runs no relay in this process (the outbox then waits for another replica). */
+  /**
+   * `false` runs no relay in this process (the outbox then waits for another replica), whatever
+   * OUTBOX_RELAY says; OUTBOX_RELAY=off does the same per instance.
+   */
   relay?: false | Partial<Omit<OutboxRelayOptions, 'kafka' | 'connectionString'>>;
   consumer?: Partial<Omit<KafkaEventTransportOptions, 'kafka' | 'dataSource' | 'outbox' | 'health'>>;
 }
@@ -53,7 +57,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     private readonly kafka: Kafka,
   ) {
     this.topics = (options.produces ?? []).map((type) => outbox.topicOf(type));
-    if (options.relay !== false) {
+    if (options.relay !== false && config.OUTBOX_RELAY !== 'off') {
       this.relay = new OutboxRelay({
         ...options.relay,
         kafka,
@@ -142,8 +146,14 @@ export class MessagingModule {
 /**
  * Serves the app's `@EventPattern` handlers from Kafka. Call from runService's `configure` hook:
  * it initializes the app first, so handlers only run once every module is ready.
+ * A relay-only instance (OUTBOX_RELAY=only) consumes nothing and serves only health and metrics.
  */
 export async function startMessaging(app: INestApplication): Promise<void> {
+  if (app.get<CommonConfig>(SERVICE_CONFIG).OUTBOX_RELAY === 'only') {
+    app.use(operationalOnly('relay-only (OUTBOX_RELAY=only)'));
+    await app.init();
+    return;
+  }
   // Own config (no inheritAppConfig): HTTP guards and filters (auth, problem+json) stay off events.
   // Deferred, so that the filter below is in place when the handlers are wired up at listen().
   const microservice = app.connectMicroservice(

@@ -17,3 +17,4 @@ export * from './service-defaults.module';
 export * from './run-service';
 export * from './tokens';
 export * from './http/rate-limit';
+export * from './http/operational-only';

@@ -116,13 +116,19 @@ export class SagaStack {
    * Starts one more instance of a running app: same settings, database, topics and consumer group,
    * a port of its own. Resolves to its URL once it is ready; `close()` stops it with the rest.
    */
-  async addInstance(app: string): Promise<string> {
+  async addInstance(app: string, env: Record<string, string> = {}): Promise<string> {
     const { supervisor, readyTimeoutMs } = this.processControl('addInstance');
     const entry = this.process(app);
     if (!entry.managed) throw new Error(`${app} is not running`);
     entry.instances = (entry.instances ?? 1) + 1;
     const port = await freePort();
-    const managed = supervisor.start({ ...entry.managed.spec, instance: `${app}-${entry.instances}`, port });
+    const { spec } = entry.managed;
+    const managed = supervisor.start({
+      ...spec,
+      env: { ...spec.env, ...env },
+      instance: `${app}-${entry.instances}`,
+      port,
+    });
     await supervisor.waitReady(managed, readyTimeoutMs);
     return `http://127.0.0.1:${port}`;
   }

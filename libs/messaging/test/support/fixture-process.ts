@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import type { OutboxRelayRole } from '@orderflow/service-defaults';
 import { waitFor } from '@orderflow/testing';
 
 const HERE = join(__dirname, '..');
@@ -15,6 +16,8 @@ export interface FixtureEnv {
   instance: string;
   /** Bootstrap brokers (default: the shared test broker's). */
   kafkaBrokers?: string;
+  /** OUTBOX_RELAY of the instance (default: on). */
+  outboxRelay?: OutboxRelayRole;
 }
 
 /** A port nobody listens on right now (the OS picks it). */
@@ -91,6 +94,7 @@ export class FixtureProcess {
           FIXTURE_INSTANCE: this.env.instance,
           FIXTURE_RELAY: this.env.relay === false ? '0' : '1',
           ...(this.env.kafkaBrokers ? { KAFKA_BROKERS: this.env.kafkaBrokers } : {}),
+          ...(this.env.outboxRelay ? { OUTBOX_RELAY: this.env.outboxRelay } : {}),
           LOG_LEVEL: 'info',
           LOG_PRETTY: '0',
           SHUTDOWN_TIMEOUT_MS: '20000',

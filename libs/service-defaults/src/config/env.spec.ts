@@ -12,7 +12,15 @@ describe('service configuration', () => {
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/orderflow_order',
       JWT_SECRET: DEV_JWT_SECRET,
       REDIS_URL: undefined,
+      OUTBOX_RELAY: 'on',
     });
+  });
+
+  it('takes OUTBOX_RELAY as on, off or only, and names it when it is anything else', () => {
+    expect(loadServiceConfig(identity, undefined, { OUTBOX_RELAY: 'only' }).OUTBOX_RELAY).toBe('only');
+    expect(() => loadServiceConfig(identity, undefined, { OUTBOX_RELAY: 'separate' })).toThrow(
+      'invalid configuration: OUTBOX_RELAY must be one of on, off, only (got "separate")',
+    );
   });
 
   it('names each bad variable in one message', () => {

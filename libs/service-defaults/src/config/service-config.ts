@@ -20,7 +20,15 @@ export interface CommonConfig {
   KAFKA_PARTITIONS_CONCURRENTLY: number;
   /** HTTP requests in progress at most; beyond, 503 at once (load shedding, http/load-shedding.ts). */
   HTTP_MAX_IN_FLIGHT: number;
+  /**
+   * The instance's part in publishing its service's outbox (docs/adr/0052-*): `on`, it serves HTTP,
+   * consumes, and may be the active relay (one per database, the others stand by); `off`, it never
+   * relays; `only`, it only relays: no consumer, and HTTP for health and metrics alone.
+   */
+  OUTBOX_RELAY: OutboxRelayRole;
 }
+
+export type OutboxRelayRole = 'on' | 'off' | 'only';
 
 export const DEV_JWT_SECRET = 'orderflow-dev-secret-change-me-0123456789';
 
@@ -49,6 +57,7 @@ export function commonConfigSpec(service: ServiceIdentity): EnvSpec<CommonConfig
     KAFKA_SESSION_TIMEOUT_MS: env.int({ min: 6_000, max: 300_000, default: 30_000 }),
     KAFKA_PARTITIONS_CONCURRENTLY: env.int({ min: 1, max: 100, default: 32 }),
     HTTP_MAX_IN_FLIGHT: env.int({ min: 1, max: 100_000, default: 256 }),
+    OUTBOX_RELAY: env.oneOf(['on', 'off', 'only'] as const, 'on'),
   };
 }
 
