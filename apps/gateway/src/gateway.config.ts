@@ -15,6 +15,12 @@ export interface GatewayExtraConfig {
    * the 384 MB heap budget, APP_HEAP_MB). Raise both together.
    */
   SOCKET_MAX_CONNECTIONS: number;
+  /**
+   * Socket.IO connection-state recovery without Redis: pushes kept in memory for clients that
+   * reconnect (~0.7 KB of heap each). A client that missed more resyncs from snapshots. With Redis,
+   * the stream keeps the latest 100,000.
+   */
+  SOCKET_RECOVERY_MAX_PACKETS: number;
   /** SSE comment heartbeat; also how often an open stream re-checks the projection. */
   SSE_HEARTBEAT_MS: number;
   /** Kafka consumer group of the status consumer; every instance of one deployment shares it. */
@@ -33,6 +39,7 @@ export const GATEWAY_CONFIG_SPEC: EnvSpec<GatewayExtraConfig> = {
   SOCKET_RATE_PER_SEC: env.int({ min: 1, max: 1_000, default: 20 }),
   SOCKET_AUTH_TIMEOUT_MS: env.int({ min: 100, max: 60_000, default: 5_000 }),
   SOCKET_MAX_CONNECTIONS: env.int({ min: 1, max: 1_000_000, default: 10_000 }),
+  SOCKET_RECOVERY_MAX_PACKETS: env.int({ min: 100, max: 10_000_000, default: 20_000 }),
   SSE_HEARTBEAT_MS: env.int({ min: 100, max: 120_000, default: 15_000 }),
   GATEWAY_CONSUMER_GROUP: env.string({ default: 'gateway', pattern: CONSUMER_GROUP }),
   SOCKET_IO_REDIS_STREAM: env.string({

@@ -23,6 +23,7 @@ void runService({
         connectTimeoutMs: config.SOCKET_AUTH_TIMEOUT_MS,
         streamName: config.SOCKET_IO_REDIS_STREAM,
         maxConnections: config.SOCKET_MAX_CONNECTIONS,
+        recoveryMaxPackets: config.SOCKET_RECOVERY_MAX_PACKETS,
       }),
     );
     await startMessaging(app);

@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { RedisClientType } from 'redis';
 import type { Server, ServerOptions } from 'socket.io';
 import { meter } from '@orderflow/service-defaults';
+import { boundedRecoveryAdapter } from './bounded-recovery.adapter';
 
 export interface GatewayIoOptions {
   /** Redis client for the streams adapter; in-memory adapter (one instance) when absent. */
@@ -14,6 +15,8 @@ export interface GatewayIoOptions {
   streamName: string;
   /** Connections this instance holds at most; a new one past it is refused (403) at the handshake. */
   maxConnections: number;
+  /** Pushes kept in memory for connection-state recovery when there is no Redis. */
+  recoveryMaxPackets: number;
 }
 
 /** Client messages are tiny (`order.subscribe`); anything bigger is refused by the transport. */
@@ -57,13 +60,13 @@ export class GatewayIoAdapter extends IoAdapter {
       serveClient: true,
       connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     };
-    if (this.options.redis) {
-      settings.adapter = createAdapter(this.options.redis, {
-        streamName: this.options.streamName,
-        sessionKeyPrefix: `${this.options.streamName}:session:`,
-        maxLen: 100_000,
-      });
-    }
+    settings.adapter = this.options.redis
+      ? createAdapter(this.options.redis, {
+          streamName: this.options.streamName,
+          sessionKeyPrefix: `${this.options.streamName}:session:`,
+          maxLen: 100_000,
+        })
+      : boundedRecoveryAdapter(this.options.recoveryMaxPackets);
     created.server = super.createIOServer(port, settings) as Server;
     return created.server;
   }
