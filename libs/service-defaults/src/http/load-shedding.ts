@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { meter } from '../metrics/metrics';
 import { OPERATIONAL_PATHS, underPathPrefixes } from './path-prefixes';
-import { PROBLEM_CONTENT_TYPE, ProblemDetails } from './problem';
+import { ProblemDetails, writeProblem } from './problem';
 
 export interface LoadSheddingOptions {
   /** Requests in progress at most; the next one is answered 503 at once. */
@@ -55,6 +55,5 @@ function refuse(res: ServerResponse, path: string, maxInFlight: number) {
     retryAfterSeconds: 1,
   };
   // The unread body is discarded by Node's HTTP server; the connection stays usable.
-  res.writeHead(503, { 'content-type': PROBLEM_CONTENT_TYPE, 'retry-after': '1' });
-  res.end(JSON.stringify(problem));
+  writeProblem(res, problem, { 'retry-after': '1' });
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ALWAYS_SERVED } from './load-shedding';
-import { PROBLEM_CONTENT_TYPE, ProblemDetails } from './problem';
+import { writeProblem } from './problem';
 
 /**
  * Express middleware for an instance that serves no API (a relay-only one): health probes and
@@ -10,14 +10,12 @@ export function operationalOnly(role: string) {
   return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
     const path = (req.url ?? '/').split('?')[0];
     if (ALWAYS_SERVED(path)) return next();
-    const problem: ProblemDetails = {
+    writeProblem(res, {
       type: 'urn:orderflow:problem:not-found',
       title: 'Not found',
       status: 404,
       detail: `This instance is ${role}: it serves /health and /metrics only`,
       instance: path,
-    };
-    res.writeHead(404, { 'content-type': PROBLEM_CONTENT_TYPE });
-    res.end(JSON.stringify(problem));
+    });
   };
 }

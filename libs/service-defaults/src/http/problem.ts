@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { HttpException, HttpStatus } from '@nestjs/common';
 
 /** One bad field of a request, as listed in a validation problem's `errors`. */
@@ -19,6 +20,16 @@ export interface ProblemDetails {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Answers with `problem` from plain Node middleware, before Nest (and its exception filter) runs. */
+export function writeProblem(
+  res: ServerResponse,
+  problem: ProblemDetails,
+  headers: Record<string, string> = {},
+) {
+  res.writeHead(problem.status, { ...headers, 'content-type': PROBLEM_CONTENT_TYPE });
+  res.end(JSON.stringify(problem));
+}
 
 /** An HTTP error that already knows its problem type; thrown by handlers and validators. */
 export class ProblemException extends HttpException {
