@@ -47,4 +47,11 @@ describe('bench options: --relay-process', () => {
   it('refuses what is not a service', () => {
     expect(() => parseOptions(['--relay-process', 'gateway'])).toThrow(UsageError);
   });
+
+  it('answers an unknown flag or a flag without its value with the usage, not a stack trace', () => {
+    expect(() => parseOptions(['--seconds', '30'])).toThrow(
+      /Unknown option '--seconds'[\s\S]*--step-seconds/,
+    );
+    expect(() => parseOptions(['--rates'])).toThrow(UsageError);
+  });
 });

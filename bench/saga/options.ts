@@ -73,33 +73,7 @@ const USAGE = `npm run bench -- [options]
                                  (OUTBOX_RELAY=only; the --replicas that serve HTTP and consume get off); default none`;
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      rates: { type: 'string', default: '100,250,500,750,1000' },
-      'step-seconds': { type: 'string', default: '20' },
-      'warmup-seconds': { type: 'string', default: '10' },
-      'warmup-max-seconds': { type: 'string', default: '240' },
-      customers: { type: 'string', default: '200' },
-      connections: { type: 'string', default: '64' },
-      mix: { type: 'string', default: '90/5/5' },
-      skus: { type: 'string', default: '1000' },
-      'drain-seconds': { type: 'string', default: '30' },
-      limits: { type: 'string', default: 'all' },
-      'limit-seconds': { type: 'string', default: '10' },
-      'pg-clients': { type: 'string', default: '32' },
-      'keep-going': { type: 'boolean', default: false },
-      out: { type: 'string', default: 'bench/results' },
-      'log-level': { type: 'string', default: 'warn' },
-      'cpu-prof': { type: 'string', default: '' },
-      'app-env': { type: 'string', multiple: true, default: [] },
-      replicas: { type: 'string', multiple: true, default: [] },
-      // Relays run inside their services' instances, as deployed; a relay-only order-service
-      // instance was measured slower on this two-core box (docs/adr/0052-*).
-      'relay-process': { type: 'string', default: 'none' },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  const values = parseFlags(argv);
   if (values.help) throw new UsageError(USAGE);
   const limits = values.limits;
   if (limits !== 'all' && limits !== 'none') throw new UsageError(`--limits must be all or none\n${USAGE}`);
@@ -177,4 +151,39 @@ function parseMix(text: string): OrderMix {
   if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0) || total <= 0)
     throw new UsageError(`--mix: expected success/declined/rejected percentages, got "${text}"`);
   return { success: parts[0] / total, declined: parts[1] / total, rejected: parts[2] / total };
+}
+
+/** The command line's flags; a flag that is unknown or lacks its value is a usage error, not a crash. */
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        rates: { type: 'string', default: '100,250,500,750,1000' },
+        'step-seconds': { type: 'string', default: '20' },
+        'warmup-seconds': { type: 'string', default: '10' },
+        'warmup-max-seconds': { type: 'string', default: '240' },
+        customers: { type: 'string', default: '200' },
+        connections: { type: 'string', default: '64' },
+        mix: { type: 'string', default: '90/5/5' },
+        skus: { type: 'string', default: '1000' },
+        'drain-seconds': { type: 'string', default: '30' },
+        limits: { type: 'string', default: 'all' },
+        'limit-seconds': { type: 'string', default: '10' },
+        'pg-clients': { type: 'string', default: '32' },
+        'keep-going': { type: 'boolean', default: false },
+        out: { type: 'string', default: 'bench/results' },
+        'log-level': { type: 'string', default: 'warn' },
+        'cpu-prof': { type: 'string', default: '' },
+        'app-env': { type: 'string', multiple: true, default: [] },
+        replicas: { type: 'string', multiple: true, default: [] },
+        // Relays run inside their services' instances, as deployed; a relay-only order-service
+        // instance was measured slower on this two-core box (docs/adr/0052-*).
+        'relay-process': { type: 'string', default: 'none' },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
 }
