@@ -8,6 +8,7 @@ import {
   EventEnvelope,
   EventProcessor,
   OutboxWriter,
+  transactionsOf,
 } from '../src';
 
 /**
@@ -64,7 +65,7 @@ describe('runs of events lock their keys up front (Postgres)', () => {
       let applied = 0;
       return new EventProcessor({
         group: 'run-locking',
-        dataSource: db.dataSource,
+        transaction: transactionsOf(db.dataSource),
         outbox: new OutboxWriter({ producer: 'test' }),
         deadLetters: {} as DeadLetterPublisher,
         retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 20 },

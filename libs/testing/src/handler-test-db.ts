@@ -9,7 +9,7 @@ import {
   MESSAGING_MIGRATIONS,
   OutboxWriter,
 } from '@orderflow/messaging';
-import { dataSourceOptions } from '@orderflow/service-defaults';
+import { configurePool, dataSourceOptions, transactionWithLastWrite } from '@orderflow/service-defaults';
 import { createTestDatabase } from './infra';
 
 export interface HandlerTestDbOptions {
@@ -37,6 +37,7 @@ export async function handlerTestDb(options: HandlerTestDbOptions) {
       },
     ),
   ).initialize();
+  configurePool(dataSource);
   await dataSource.runMigrations({ transaction: 'each' });
   const outbox = new OutboxWriter({ producer: options.service });
 
@@ -62,11 +63,11 @@ export async function handlerTestDb(options: HandlerTestDbOptions) {
     events: EventEnvelope[],
     handle: (events: EventEnvelope[], ctx: BatchEventContext) => Promise<R>,
   ): Promise<R> {
-    return dataSource.transaction(async (manager) => {
-      const ctx = new BatchEventContext(events, manager, outbox, () => undefined);
+    return transactionWithLastWrite(dataSource, async (manager) => {
+      const ctx = new BatchEventContext(events, manager, () => undefined);
       const result = await handle(events, ctx);
-      await ctx.flush();
-      return result;
+      const published = ctx.takePublished();
+      return { result, lastWrite: published.length > 0 ? outbox.statement(published) : undefined };
     });
   }
 
@@ -79,7 +80,7 @@ export async function handlerTestDb(options: HandlerTestDbOptions) {
     handle: (events: E[], ctx: BatchEventContext) => Promise<R>,
   ): Promise<{ statements: number; outcomes: R }> {
     return dataSource.transaction(async (manager) => {
-      const ctx = new BatchEventContext([], manager, outbox, () => undefined);
+      const ctx = new BatchEventContext([], manager, () => undefined);
       const query = manager.query.bind(manager);
       let statements = 0;
       manager.query = (sql: string, params?: unknown[]) => (statements++, query(sql, params));

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { EventPayloads, EventType } from '@orderflow/contracts';
 import { injectTraceContext } from '@orderflow/service-defaults';
 import type { EventEnvelope, TraceCarrier } from '../envelope/event-envelope';
-import type { OutboxWriter, OutgoingEvent } from '../outbox/outbox-writer';
+import type { OutgoingEvent } from '../outbox/outbox-writer';
 
 /** Key of the handler extras that mark a batch handler (see EventBatchPattern). */
 export const BATCH_HANDLER_EXTRA = 'orderflow.batchHandler';
@@ -45,8 +45,9 @@ export function EventBatchPattern(types: EventType[], options: EventBatchOptions
 
 /**
  * What a batch handler gets with `@Ctx()`: the run's transaction, and `publish` to record follow-up
- * events of one of the run's events (its causation, correlation and trace); they are written to the
- * outbox in one statement, in publish order, when the handler returns.
+ * events of one of the run's events (its causation, correlation and trace); once the handler has
+ * returned, the consumer writes them to the outbox in one statement, in publish order, in the
+ * same transaction (pipelined with its COMMIT).
  */
 export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
   private readonly pending: OutgoingEvent[] = [];
@@ -55,7 +56,6 @@ export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
     readonly events: EventEnvelope[],
     /** Entity manager bound to the run's transaction. Use it for every read and write. */
     readonly manager: EntityManager,
-    private readonly outbox: OutboxWriter,
     /** The trace context of each event's CONSUMER span, by event id. */
     private readonly traceOf: (eventId: string) => Context | undefined,
     /**
@@ -106,11 +106,9 @@ export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
     return span ? injectTraceContext({}, span) : undefined;
   }
 
-  /** Writes what was published; called by the consumer after the handler returned. */
-  async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const events = this.pending.splice(0);
-    await this.outbox.record(this.manager, events);
+  /** What was published, in publish order, for the consumer to write once the handler returned. */
+  takePublished(): OutgoingEvent[] {
+    return this.pending.splice(0);
   }
 }
 

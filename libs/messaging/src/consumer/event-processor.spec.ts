@@ -1,11 +1,11 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { validateEvent } from '@orderflow/contracts';
 import type { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
 import { decodeEnvelope, EventEnvelope, envelopeHeaders } from '../envelope/event-envelope';
 import { OutboxWriter } from '../outbox/outbox-writer';
 import { BatchEventContext } from './event-batch';
-import { EventProcessor } from './event-processor';
+import { EventProcessor, TransactionRunner } from './event-processor';
 import { PermanentEventError } from './failure-policy';
 
 // Pure retry logic with a fake database: what the processor does with each kind of failure.
@@ -46,16 +46,14 @@ function processorWith(failures: unknown[]) {
   const deadLettered: Array<{ reason: string; attempts: number }> = [];
   const pauses: number[] = [];
   let handled = 0;
-  const dataSource = {
-    transaction: async (work: (manager: EntityManager) => Promise<unknown>) => {
-      if (failures.length > 0) throw failures.shift();
-      const manager = { query: async () => [{ event_id: '2f1c6c1e-8a4b-4a4c-9d2e-0b7f3c2a1d10' }] };
-      return work(manager as unknown as EntityManager);
-    },
-  } as unknown as DataSource;
+  const transaction: TransactionRunner = async (work) => {
+    if (failures.length > 0) throw failures.shift();
+    const manager = { query: async () => [{ event_id: '2f1c6c1e-8a4b-4a4c-9d2e-0b7f3c2a1d10' }] };
+    return (await work(manager as unknown as EntityManager)).result;
+  };
   const processor = new EventProcessor({
     group: 'test-group',
-    dataSource,
+    transaction,
     outbox: {} as OutboxWriter,
     deadLetters: {
       topic: 'dlq.test-group',
@@ -156,30 +154,29 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
     const batchCalls: string[][] = [];
     const singleCalls: string[] = [];
     const deadLettered: string[] = [];
-    const dataSource = {
-      transaction: async (work: (manager: EntityManager) => Promise<unknown>) => {
-        const inbox = new Set<string>();
-        const manager = {
-          queryRunner: { isTransactionActive: true },
-          query: async (sql: string, params: unknown[]) => {
-            if (sql.includes('messaging_inbox')) {
-              const fresh = (params[1] as string[]).filter((e) => !committed.has(e) && !inbox.has(e));
-              for (const e of fresh) inbox.add(e);
-              return fresh.map((event_id) => ({ event_id }));
-            }
-            outboxStatements.push(params[1] as string[]);
-            return [];
-          },
-        };
-        const result = await work(manager as unknown as EntityManager);
-        for (const e of inbox) committed.add(e);
-        return result;
-      },
-    } as unknown as DataSource;
+    const transaction: TransactionRunner = async (work) => {
+      const inbox = new Set<string>();
+      const manager = {
+        queryRunner: { isTransactionActive: true },
+        query: async (sql: string, params: unknown[]) => {
+          if (sql.includes('messaging_inbox')) {
+            const fresh = (params[1] as string[]).filter((e) => !committed.has(e) && !inbox.has(e));
+            for (const e of fresh) inbox.add(e);
+            return fresh.map((event_id) => ({ event_id }));
+          }
+          outboxStatements.push(params[1] as string[]);
+          return [];
+        },
+      };
+      const { result, lastWrite } = await work(manager as unknown as EntityManager);
+      if (lastWrite) await manager.query(lastWrite.sql, lastWrite.params);
+      for (const e of inbox) committed.add(e);
+      return result;
+    };
     const group = { types: ['InventoryReleased'] as const, passDuplicates: options.passDuplicates ?? false };
     const processor = new EventProcessor({
       group: 'test-group',
-      dataSource,
+      transaction,
       outbox: new OutboxWriter({ producer: 'test' }),
       deadLetters: {
         topic: 'dlq.test-group',
@@ -312,13 +309,7 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
 
   it('refuses to publish for a duplicate (its follow-ups were recorded the first time)', () => {
     const event = decodeEnvelope(messageOf('InventoryReleased', id(1), 1));
-    const ctx = new BatchEventContext(
-      [event],
-      {} as EntityManager,
-      new OutboxWriter({ producer: 'test' }),
-      () => undefined,
-      new Set([event]),
-    );
+    const ctx = new BatchEventContext([event], {} as EntityManager, () => undefined, new Set([event]));
 
     expect(() => ctx.publish(event, 'InventoryReleased', event.payload as never)).toThrow(/applied before/);
   });

@@ -6,13 +6,15 @@ import { validateEvent } from '@orderflow/contracts';
 import {
   ConsumedMessage,
   ConsumerSpan,
+  LastWrite,
   recordDeadLetter,
   recordRetry,
   startConsumerSpan,
+  transactionWithLastWrite,
   withConsumerSpan,
 } from '@orderflow/service-defaults';
 import { decodeEnvelope, EventEnvelope } from '../envelope/event-envelope';
-import type { OutboxWriter } from '../outbox/outbox-writer';
+import type { OutboxWriter, OutgoingEvent } from '../outbox/outbox-writer';
 import type { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
 import { BatchEventContext, BatchHandlerGroup } from './event-batch';
 import { DeliveryInfo, EventContext } from './event-context';
@@ -44,9 +46,22 @@ export class ProcessingInterrupted extends Error {
   override readonly name = 'ProcessingInterrupted';
 }
 
+/**
+ * Runs `work` in a transaction and commits it, writing the `lastWrite` it returns right before the
+ * COMMIT (transactionWithLastWrite); rejects, with nothing committed, if any of it fails.
+ */
+export type TransactionRunner = <T>(
+  work: (manager: EntityManager) => Promise<{ result: T; lastWrite?: LastWrite }>,
+) => Promise<T>;
+
+/** The consumer's transactions on the service's database. */
+export function transactionsOf(dataSource: DataSource): TransactionRunner {
+  return (work) => transactionWithLastWrite(dataSource, work);
+}
+
 export interface EventProcessorDeps {
   group: string;
-  dataSource: DataSource;
+  transaction: TransactionRunner;
   outbox: OutboxWriter;
   deadLetters: DeadLetterPublisher;
   handlerFor: HandlerInvoker;
@@ -144,10 +159,14 @@ export class EventProcessor {
     return entries;
   }
 
-  /** Applies the entries in one transaction, in their order; throws (all rolled back) on any failure. */
+  /**
+   * Applies the entries in one transaction, in their order; throws (all rolled back) on any failure.
+   * What the batch handlers published is written last, in one statement sent with the COMMIT.
+   */
   private applyTogether(entries: RunEntry[]): Promise<ProcessOutcome[]> {
     const handlers = entries.map(({ envelope }) => this.deps.handlerFor(envelope.type));
-    return this.deps.dataSource.transaction(async (manager) => {
+    return this.deps.transaction(async (manager) => {
+      const published: OutgoingEvent[] = [];
       const fresh = new Set(
         await this.recordInbox(
           manager,
@@ -167,7 +186,7 @@ export class EventProcessor {
           while (end < entries.length && (!handlers[end] || handlers[end]?.batch === handler.batch)) end++;
           while (!handlers[end - 1]) end--;
           const segment = entries.slice(i, end).map((entry, k) => ({ ...entry, ignored: !handlers[i + k] }));
-          outcomes.push(...(await this.runBatch(handler, segment, fresh, manager)));
+          outcomes.push(...(await this.runBatch(handler, segment, fresh, manager, published)));
           i = end;
         } else {
           const { envelope, delivery } = entries[i];
@@ -181,20 +200,25 @@ export class EventProcessor {
           i++;
         }
       }
-      return outcomes;
+      return { result: outcomes, lastWrite: this.outboxWrite(published) };
     });
+  }
+
+  private outboxWrite(events: OutgoingEvent[]): LastWrite | undefined {
+    return events.length > 0 ? this.deps.outbox.statement(events) : undefined;
   }
 
   /**
    * One call of a batch handler with the fresh events of `segment`, each in a CONSUMER span of its
-   * own (its published events carry that span's context); then the events it published, in one
-   * outbox statement. Duplicates are passed on only to a handler that asked for them.
+   * own (its published events carry that span's context); the events it published are added to
+   * `published`. Duplicates are passed on only to a handler that asked for them.
    */
   private async runBatch(
     handler: BatchHandler,
     segment: Array<{ envelope: EventEnvelope; delivery: DeliveryInfo; ignored: boolean }>,
     fresh: Set<string>,
     manager: EntityManager,
+    published: OutgoingEvent[],
   ): Promise<ProcessOutcome[]> {
     const spans = new Map<string, ConsumerSpan>();
     const events: EventEnvelope[] = [];
@@ -217,10 +241,10 @@ export class EventProcessor {
     });
     if (events.length === 0) return outcomes;
     const traceOf = (id: string) => spans.get(id)?.context;
-    const ctx = new BatchEventContext(events, manager, this.deps.outbox, traceOf, duplicates);
+    const ctx = new BatchEventContext(events, manager, traceOf, duplicates);
     try {
       await handler.run(events, ctx);
-      await ctx.flush();
+      published.push(...ctx.takePublished());
     } catch (error) {
       for (const span of spans.values()) span.fail(error);
       throw error;
@@ -260,23 +284,23 @@ export class EventProcessor {
     return rows.map((row) => row.event_id);
   }
 
-  /** Runs the event's handler; a batch handler gets a run of one. */
+  /** Runs the event's handler; a batch handler gets a run of one. Returns what it published. */
   private async runHandler(
     handler: EventHandler,
     envelope: EventEnvelope,
     delivery: DeliveryInfo,
     manager: EntityManager,
     duplicate: boolean,
-  ): Promise<void> {
+  ): Promise<OutgoingEvent[]> {
     if (!handler.batch) {
       await handler.run(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
-      return;
+      return [];
     }
     const active = context.active();
     const duplicates = new Set(duplicate ? [envelope] : []);
-    const ctx = new BatchEventContext([envelope], manager, this.deps.outbox, () => active, duplicates);
+    const ctx = new BatchEventContext([envelope], manager, () => active, duplicates);
     await handler.run([envelope], ctx);
-    await ctx.flush();
+    return ctx.takePublished();
   }
 
   /** Applies one message, retrying transient failures; dead-letters what cannot succeed. */
@@ -336,12 +360,15 @@ export class EventProcessor {
   /** Only ever inside `process` (which decides retries): one attempt, one CONSUMER span. */
   private applyOnce(envelope: EventEnvelope, delivery: DeliveryInfo): Promise<'processed' | 'duplicate'> {
     return withConsumerSpan(this.consumed(envelope, delivery), () =>
-      this.deps.dataSource.transaction(async (manager) => {
+      this.deps.transaction(async (manager) => {
         const fresh = (await this.recordInbox(manager, [envelope])).length > 0;
         const handler = this.deps.handlerFor(envelope.type)!;
-        if (fresh || handler.batch?.passDuplicates)
-          await this.runHandler(handler, envelope, delivery, manager, !fresh);
-        return fresh ? ('processed' as const) : ('duplicate' as const);
+        const published =
+          fresh || handler.batch?.passDuplicates
+            ? await this.runHandler(handler, envelope, delivery, manager, !fresh)
+            : [];
+        const result = fresh ? ('processed' as const) : ('duplicate' as const);
+        return { result, lastWrite: this.outboxWrite(published) };
       }),
     );
   }

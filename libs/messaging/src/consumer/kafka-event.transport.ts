@@ -8,7 +8,7 @@ import { DeadLetterPublisher } from '../dead-letter/dead-letter-publisher';
 import { ensureTopics } from '../kafka/ensure-topics';
 import type { OutboxWriter } from '../outbox/outbox-writer';
 import { BATCH_HANDLER_EXTRA, BatchHandlerGroup } from './event-batch';
-import { EventHandler, EventProcessor, ProcessOutcome } from './event-processor';
+import { EventHandler, EventProcessor, ProcessOutcome, transactionsOf } from './event-processor';
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from './failure-policy';
 import { RunCoalescer } from './run-coalescer';
 
@@ -113,7 +113,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       await deadLetters.connect();
       const processor = new EventProcessor({
         group,
-        dataSource: this.options.dataSource,
+        transaction: transactionsOf(this.options.dataSource),
         outbox: this.options.outbox,
         deadLetters,
         retry: this.options.retry,
@@ -172,7 +172,11 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
    * not connected" while the broker comes back from a restart, leave it disconnected for good and
    * the service silently stops consuming. Those are restarted here, with a new consumer.
    */
-  private onCrash(crash: { error: Error; restart: boolean }, topics: string[], coalescer: RunCoalescer): void {
+  private onCrash(
+    crash: { error: Error; restart: boolean },
+    topics: string[],
+    coalescer: RunCoalescer,
+  ): void {
     if (crash.restart || this.stopping) return;
     this.consuming = false;
     this.notConsuming = `consumer crashed: ${crash.error.message}`;

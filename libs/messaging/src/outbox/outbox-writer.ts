@@ -40,9 +40,18 @@ export class OutboxWriter {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('OutboxWriter.record needs the entity manager of an open transaction');
     }
-    const insert = this.insertCte(Array.isArray(events) ? events : [events], 1);
-    await manager.query(`with ${insert.sql} select 1`, insert.params);
+    const insert = this.statement(Array.isArray(events) ? events : [events]);
+    await manager.query(insert.sql, insert.params);
     return insert.eventIds;
+  }
+
+  /**
+   * The outbox insert of `events` as a statement of its own, for the caller to run in the
+   * transaction of the state change it records (e.g. pipelined with its COMMIT).
+   */
+  statement(events: OutgoingEvent[]): { sql: string; params: unknown[]; eventIds: string[] } {
+    const insert = this.insertCte(events, 1);
+    return { sql: `with ${insert.sql} select 1`, params: insert.params, eventIds: insert.eventIds };
   }
 
   /**

@@ -7,6 +7,7 @@ import { SERVICE_CONFIG, SERVICE_IDENTITY } from '../tokens';
 import type { CommonConfig, ServiceIdentity } from '../config/service-config';
 import { HealthRegistry } from '../health/health.registry';
 import { survivePoolConnectionErrors } from './connection-errors';
+import { pipelineTransactionBoundaries } from './pipelined-transactions';
 import { prepareStatements } from './prepared-statements';
 import { runMigrationsExclusively } from './run-migrations';
 
@@ -47,9 +48,7 @@ export class DatabaseModule {
             dataSourceOptions(config, identity, options),
           dataSourceFactory: async (opts) => {
             const dataSource = await new DataSource(opts as DataSourceOptions).initialize();
-            const pool = (dataSource.driver as PostgresDriver).master as Pool;
-            survivePoolConnectionErrors(pool);
-            prepareStatements(pool);
+            configurePool(dataSource);
             await runMigrationsExclusively(dataSource);
             return dataSource;
           },
@@ -59,6 +58,17 @@ export class DatabaseModule {
       exports: [TypeOrmModule],
     };
   }
+}
+
+/**
+ * What every service's pool does on top of pg's: survives a lost connection, prepares its
+ * statements, and pipelines transaction boundaries.
+ */
+export function configurePool(dataSource: DataSource): void {
+  const pool = (dataSource.driver as PostgresDriver).master as Pool;
+  survivePoolConnectionErrors(pool);
+  prepareStatements(pool);
+  pipelineTransactionBoundaries(pool);
 }
 
 export function dataSourceOptions(
@@ -76,6 +86,8 @@ export function dataSourceOptions(
     logging: ['error'],
     applicationName: identity.name,
     poolSize: options.poolSize ?? 10,
-    extra: { connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
+    // `pipeline`: a query is written without waiting for the answers before it (see
+    // pipelined-transactions.ts); queries that wait for each other's results behave as before.
+    extra: { connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, pipeline: true },
   };
 }
