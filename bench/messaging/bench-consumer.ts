@@ -5,7 +5,8 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { KAFKA_BROKERS } from '@orderflow/testing';
+import { configurePool, dataSourceOptions } from '@orderflow/service-defaults';
+import { KAFKA_BROKERS, TcpProxy } from '@orderflow/testing';
 import {
   EventContext,
   EventEnvelope,
@@ -19,12 +20,16 @@ const now = () => performance.timeOrigin + performance.now();
 async function main() {
   const { BENCH_DB_URL, BENCH_TOPIC_PREFIX, BENCH_GROUP } = process.env as Record<string, string>;
   const kafka = new Kafka({ clientId: 'bench-consumer', brokers: KAFKA_BROKERS, logLevel: logLevel.ERROR });
-  const dataSource = await new DataSource({
-    type: 'postgres',
-    url: BENCH_DB_URL,
-    migrations: MESSAGING_MIGRATIONS,
-    poolSize: 10,
-  }).initialize();
+  const options = dataSourceOptions(
+    { DATABASE_URL: await databaseUrl(BENCH_DB_URL) },
+    { name: 'bench-consumer' },
+    { entities: [], migrations: MESSAGING_MIGRATIONS, poolSize: 10 },
+  );
+  // The services' own pool (prepared statements, pipelined transaction boundaries), unless
+  // BENCH_PIPELINE=off measures what pipelining saves.
+  if (process.env.BENCH_PIPELINE === 'off') options.extra.pipeline = false;
+  const dataSource = await new DataSource(options).initialize();
+  configurePool(dataSource);
   await dataSource.runMigrations();
   await dataSource.query('create table bench_effect (event_id uuid primary key, order_id text not null)');
   const outbox = new OutboxWriter({ producer: 'bench-consumer', topicPrefix: BENCH_TOPIC_PREFIX });
@@ -71,6 +76,21 @@ async function main() {
       .then(() => dataSource.destroy())
       .then(() => process.exit(0));
   });
+}
+
+/**
+ * The database URL as this consumer reaches it: directly, or with BENCH_DB_LATENCY_MS through a
+ * proxy that holds every chunk that long in each direction, as if Postgres were on another host.
+ */
+async function databaseUrl(direct: string): Promise<string> {
+  const latencyMs = Number(process.env.BENCH_DB_LATENCY_MS ?? 0);
+  if (!latencyMs) return direct;
+  const url = new URL(direct);
+  const proxy = new TcpProxy('postgres', 0, Number(url.port || 5432), url.hostname);
+  await proxy.start();
+  proxy.setLatency(latencyMs);
+  url.port = String(proxy.listenPort);
+  return url.toString();
 }
 
 main().catch((error: unknown) => {

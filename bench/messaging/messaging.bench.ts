@@ -8,7 +8,10 @@
  * transaction (the relay/Kafka/consumer capacity when commits are not the limit), latency at a
  * fixed rate, latency at 100 events/s (the NOTIFY path).
  * Env: BENCH_EVENTS (each throughput run, default 20000), BENCH_RATE (latency run, events/s;
- * default half the one-event-per-commit throughput, at most 2500), BENCH_SECONDS (default 10).
+ * default half the one-event-per-commit throughput, at most 2500), BENCH_SECONDS (default 10),
+ * BENCH_DB_LATENCY_MS (default 0: the consumer reaches its database through a proxy holding each
+ * chunk that long each way, as over a network), BENCH_PIPELINE (default on: the consumer's pool
+ * pipelines transaction boundaries as the services' do; off to measure without).
  * Writes bench/messaging/results/latest.json.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -86,6 +89,8 @@ async function main() {
         partitions: 6,
         relayBatch: 1_000,
         processes: 'producer (writers + relay) and consumer, each with its own database',
+        consumerDatabaseLatencyMsEachWay: Number(process.env.BENCH_DB_LATENCY_MS ?? 0),
+        consumerPipeline: process.env.BENCH_PIPELINE !== 'off',
         note: 'Kafka, Postgres, both processes and other workloads share this machine',
       },
       throughput,
