@@ -38,31 +38,43 @@ interface Chain {
   stop: () => Promise<void>;
 }
 
-/** Forwarders hop-0 → hop-1 → … → hop-4, then a sink that records when each message arrived. */
+/**
+ * Forwarders hop-0 → hop-1 → … → hop-4, then a sink that records when each message arrived. Each
+ * forwarder sends with a producer of its own, as each service's relay does: one shared producer
+ * with one request in flight would queue every hop's sends behind the others' and measure that
+ * queue instead of the hops.
+ */
 async function startChain(
   kafka: Kafka,
   run: string,
   topics: string[],
   received: Map<string, number>,
 ): Promise<Chain> {
-  const producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
+  const producers: Producer[] = [];
+  const relayProducer = async () => {
+    const producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    producers.push(producer);
+    return producer;
+  };
+  const source = await relayProducer();
   const consumers: Consumer[] = [];
   for (let hop = 0; hop < HOPS; hop += 1) {
     const consumer = kafka.consumer({ groupId: `${run}-hop-${hop}`, allowAutoTopicCreation: false });
     await consumer.connect();
     await consumer.subscribe({ topics: [topics[hop]], fromBeginning: true });
     const next = topics[hop + 1];
+    const forwarder = next ? await relayProducer() : undefined;
     await consumer.run({
       partitionsConsumedConcurrently: 6,
       eachBatch: async ({ batch }) => {
-        if (next) {
-          await producer.send({
+        if (forwarder) {
+          await forwarder.send({
             topic: next,
             messages: batch.messages.map((m) => ({ key: m.key, value: m.value })),
           });
@@ -74,12 +86,12 @@ async function startChain(
     });
     consumers.push(consumer);
   }
-  await waitForAssignments(producer, topics[0], received);
+  await waitForAssignments(source, topics[0], received);
   return {
-    producer,
+    producer: source,
     stop: async () => {
       await Promise.all(consumers.map((consumer) => consumer.disconnect()));
-      await producer.disconnect();
+      await Promise.all(producers.map((producer) => producer.disconnect()));
     },
   };
 }

@@ -187,6 +187,7 @@ async function measureLimits(options: BenchOptions, steps: StepResult[]): Promis
   logger.log(`limits: HTTP ceiling of a no-op Nest endpoint (${options.connections} connections)`);
   const http = await measureHttpCeiling({ connections: options.connections, seconds: options.limitSeconds });
   const best = steps.filter((s) => s.sustainable).at(-1) ?? steps[0];
+  const lightest = steps.reduce<StepResult | undefined>((a, s) => (a && a.rate <= s.rate ? a : s), undefined);
   return {
     postgres,
     kafka,
@@ -194,6 +195,10 @@ async function measureLimits(options: BenchOptions, steps: StepResult[]): Promis
     ratios: {
       atRate: best?.rate ?? 0,
       sagaP50OverKafkaFloorP50: ratio(best?.terminalLatencyMs.p50, kafka.latency.p50),
+      atLightestRate: {
+        rate: lightest?.rate ?? 0,
+        sagaP50OverKafkaFloorP50: ratio(lightest?.terminalLatencyMs.p50, kafka.latency.p50),
+      },
       commitsOverPgCeiling: ratio(
         (best?.rate ?? 0) * (best?.postgres.commitsPerOrder ?? 0),
         postgres.commitsPerSecond,

@@ -19,6 +19,11 @@ export interface Limits {
     /** The step the ratios are computed for: the highest sustainable one (else the first). */
     atRate: number;
     sagaP50OverKafkaFloorP50: number;
+    /**
+     * The same ratio at the lowest step's rate: the floor is measured at a light rate, so this is
+     * the like-for-like comparison; the one above includes the queueing of a busy box.
+     */
+    atLightestRate: { rate: number; sagaP50OverKafkaFloorP50: number };
     commitsOverPgCeiling: number;
     ordersOverHttpCeiling: number;
   };
@@ -152,7 +157,8 @@ export function printReport(report: BenchReport): void {
     );
     out.push(
       `ratios at ${ratios.atRate}/s: saga p50 ÷ Kafka floor p50 = ${ratios.sagaP50OverKafkaFloorP50}; ` +
-        `commits ÷ Postgres ceiling = ${ratios.commitsOverPgCeiling}; orders ÷ HTTP ceiling = ${ratios.ordersOverHttpCeiling}`,
+        `commits ÷ Postgres ceiling = ${ratios.commitsOverPgCeiling}; orders ÷ HTTP ceiling = ${ratios.ordersOverHttpCeiling}; ` +
+        `at ${ratios.atLightestRate.rate}/s: saga p50 ÷ Kafka floor p50 = ${ratios.atLightestRate.sagaP50OverKafkaFloorP50}`,
     );
   }
   out.push('invariants:');
