@@ -72,7 +72,12 @@ function deferTransactionStart(client: PipelinedClient): DeferredStart {
     } finally {
       stream?.uncork?.();
     }
-    if (!(answer instanceof Promise)) return answer; // a callback or submittable query: it reports itself
+    if (!(answer instanceof Promise)) {
+      // A callback or submittable query: if the start failed, so does the query right behind it,
+      // and the query reports that itself.
+      started.catch(() => undefined);
+      return answer;
+    }
     return Promise.all([started, answer]).then(([, result]) => result);
   }
 }
