@@ -66,8 +66,7 @@ export async function handlerTestDb(options: HandlerTestDbOptions) {
     return transactionWithLastWrite(dataSource, async (manager) => {
       const ctx = new BatchEventContext(events, manager, () => undefined);
       const result = await handle(events, ctx);
-      const published = ctx.takePublished();
-      return { result, lastWrite: published.length > 0 ? outbox.statement(published) : undefined };
+      return { result, lastWrite: outbox.statement(ctx.takePublished()) };
     });
   }
 

@@ -54,7 +54,7 @@ function processorWith(failures: unknown[]) {
   const processor = new EventProcessor({
     group: 'test-group',
     transaction,
-    outbox: {} as OutboxWriter,
+    outbox: new OutboxWriter({ producer: 'test' }),
     deadLetters: {
       topic: 'dlq.test-group',
       publish: async (failure: { reason: string; attempts: number }) => void deadLettered.push(failure),

@@ -200,12 +200,8 @@ export class EventProcessor {
           i++;
         }
       }
-      return { result: outcomes, lastWrite: this.outboxWrite(published) };
+      return { result: outcomes, lastWrite: this.deps.outbox.statement(published) };
     });
-  }
-
-  private outboxWrite(events: OutgoingEvent[]): LastWrite | undefined {
-    return events.length > 0 ? this.deps.outbox.statement(events) : undefined;
   }
 
   /**
@@ -368,7 +364,7 @@ export class EventProcessor {
             ? await this.runHandler(handler, envelope, delivery, manager, !fresh)
             : [];
         const result = fresh ? ('processed' as const) : ('duplicate' as const);
-        return { result, lastWrite: this.outboxWrite(published) };
+        return { result, lastWrite: this.deps.outbox.statement(published) };
       }),
     );
   }

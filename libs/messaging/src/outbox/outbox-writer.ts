@@ -41,15 +41,18 @@ export class OutboxWriter {
       throw new Error('OutboxWriter.record needs the entity manager of an open transaction');
     }
     const insert = this.statement(Array.isArray(events) ? events : [events]);
+    if (!insert) return [];
     await manager.query(insert.sql, insert.params);
     return insert.eventIds;
   }
 
   /**
    * The outbox insert of `events` as a statement of its own, for the caller to run in the
-   * transaction of the state change it records (e.g. pipelined with its COMMIT).
+   * transaction of the state change it records (e.g. pipelined with its COMMIT); undefined when
+   * there is nothing to insert.
    */
-  statement(events: OutgoingEvent[]): { sql: string; params: unknown[]; eventIds: string[] } {
+  statement(events: OutgoingEvent[]): { sql: string; params: unknown[]; eventIds: string[] } | undefined {
+    if (events.length === 0) return undefined;
     const insert = this.insertCte(events, 1);
     return { sql: `with ${insert.sql} select 1`, params: insert.params, eventIds: insert.eventIds };
   }

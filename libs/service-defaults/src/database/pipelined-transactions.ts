@@ -23,17 +23,13 @@ export class TransactionRolledBackError extends Error {
  *   last write was pipelined with its COMMIT (transactionWithLastWrite) never looks committed.
  */
 export function pipelineTransactionBoundaries(pool: Pool): void {
-  const deferred = new WeakMap<PoolClient, DeferredStart>();
+  const dropStart = new WeakMap<PoolClient, () => void>();
   onFirstCheckout(pool, (client) => {
     if ((client as PipelinedClient).pipeline)
-      deferred.set(client, deferTransactionStart(client as PipelinedClient));
+      dropStart.set(client, deferTransactionStart(client as PipelinedClient));
   });
   // A start nothing followed never reached Postgres: the next borrower must not inherit it.
-  pool.on('release', (_error: Error | undefined, client: PoolClient) => deferred.get(client)?.drop());
-}
-
-interface DeferredStart {
-  drop(): void;
+  pool.on('release', (_error: Error | undefined, client: PoolClient) => dropStart.get(client)?.());
 }
 
 type PipelinedClient = PoolClient & {
@@ -43,13 +39,14 @@ type PipelinedClient = PoolClient & {
 
 type QueryFn = (...args: unknown[]) => unknown;
 
-function deferTransactionStart(client: PipelinedClient): DeferredStart {
+/** Patches the client's `query`; returns what drops a start that is still pending. */
+function deferTransactionStart(client: PipelinedClient): () => void {
   const query = client.query.bind(client) as QueryFn;
   let pendingStart: string | undefined;
   client.query = ((...args: unknown[]) => {
     const [text] = args;
     // TypeORM passes `undefined` parameters; a callback would make it a query that reports itself.
-    const plain = typeof text === 'string' && args.slice(1).every(isNoParameters);
+    const plain = typeof text === 'string' && isNoParameters(args[1]) && args[2] === undefined;
     if (plain && pendingStart === undefined && TRANSACTION_START.test(text)) {
       pendingStart = text;
       return Promise.resolve(startResult());
@@ -58,7 +55,7 @@ function deferTransactionStart(client: PipelinedClient): DeferredStart {
     pendingStart = undefined;
     return plain && COMMIT.test(text) ? refuseRolledBack(answer as Promise<QueryResult>) : answer;
   }) as PoolClient['query'];
-  return { drop: () => (pendingStart = undefined) };
+  return () => (pendingStart = undefined);
 
   /** The start and the statement in one write; the statement's answer, or the start's error. */
   function withStart(start: string, args: unknown[]): unknown {
