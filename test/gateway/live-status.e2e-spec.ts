@@ -6,6 +6,7 @@ import {
   createTestDatabase,
   DECLINED_PATH,
   FakeOrder,
+  freePort,
   ManagedApp,
   OrderStatusFeed,
   REPO_ROOT,
@@ -20,7 +21,6 @@ import {
   idleTransport,
   LiveClient,
   openClient,
-  randomPortBase,
   statusesOf,
   subscribe,
   waitForStatuses,
@@ -39,7 +39,6 @@ describe('gateway: live order status', () => {
   let feed: OrderStatusFeed;
   let g1: ManagedApp;
   let g2: ManagedApp;
-  let port: number;
 
   /** Publishes the statuses of `path` (all, or from `from` to `to`) for `order`. */
   const publishPath = (order: FakeOrder, path: string[], reason: string | null = null) =>
@@ -66,9 +65,11 @@ describe('gateway: live order status', () => {
         LOG_LEVEL: 'warn',
       },
     });
-    port = randomPortBase();
-    g1 = supervisor.start({ name: 'gateway', instance: `gateway-1-${run}`, port });
-    g2 = supervisor.start({ name: 'gateway', instance: `gateway-2-${run}`, port: port + 1 });
+    const port1 = await freePort();
+    let port2 = await freePort();
+    while (port2 === port1) port2 = await freePort(); // neither is listening yet
+    g1 = supervisor.start({ name: 'gateway', instance: `gateway-1-${run}`, port: port1 });
+    g2 = supervisor.start({ name: 'gateway', instance: `gateway-2-${run}`, port: port2 });
     await Promise.all([supervisor.waitReady(g1), supervisor.waitReady(g2)]);
   }, 120_000);
 
@@ -290,7 +291,7 @@ describe('gateway: live order status', () => {
     const capped = supervisor.start({
       name: 'gateway',
       instance: `gateway-capped-${run}`,
-      port: port + 2,
+      port: await freePort(),
       env: { SOCKET_MAX_CONNECTIONS: '2', GATEWAY_CONSUMER_GROUP: `gateway-capped-${run}`, REDIS_URL: '' },
     });
     try {

@@ -90,7 +90,3 @@ export function idleTransport(baseUrl: string): Promise<number> {
     manager.on('close', () => resolve(Date.now() - started));
   });
 }
-
-export function randomPortBase(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
-}
