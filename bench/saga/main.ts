@@ -48,8 +48,8 @@ async function main() {
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   let report: BenchReport;
   try {
-    const { warmup, warmupRounds, steps, invariants, peakRss } = await runSaga(system, options);
-    const limits = options.limits === 'all' ? await measureLimits(options, steps) : undefined;
+    const { warmup, warmupRounds, steps, invariants, peakRss, brokerJit } = await runSaga(system, options);
+    const limits = options.limits === 'all' ? await measureLimits(options, steps, brokerJit) : undefined;
     report = {
       startedAt: startedAt.toISOString(),
       commit: gitCommit(),
@@ -151,6 +151,7 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
       steps,
       invariants,
       peakRss: monitor.lifetimePeakRssMb(),
+      brokerJit: ctx.brokerJit,
     };
   } finally {
     sockets.close();
@@ -179,11 +180,20 @@ async function warmUp(ctx: StepContext, options: BenchOptions): Promise<StepResu
   }
 }
 
-async function measureLimits(options: BenchOptions, steps: StepResult[]): Promise<Limits> {
+async function measureLimits(
+  options: BenchOptions,
+  steps: StepResult[],
+  brokerJit: BrokerJit,
+): Promise<Limits> {
   logger.log(`limits: pgbench (${options.pgClients} clients, ${options.limitSeconds} s)`);
   const postgres = await measurePgCeiling({ clients: options.pgClients, seconds: options.limitSeconds });
   logger.log('limits: Kafka floor (5 hops)');
-  const kafka = await measureKafkaFloor({ seconds: options.limitSeconds, rate: 100 });
+  const kafka = await measureKafkaFloor({
+    seconds: options.limitSeconds,
+    rate: 100,
+    warmupSeconds: 5,
+    brokerCompileSeconds: () => brokerJit.compileSeconds(),
+  });
   logger.log(`limits: HTTP ceiling of a no-op Nest endpoint (${options.connections} connections)`);
   const http = await measureHttpCeiling({ connections: options.connections, seconds: options.limitSeconds });
   const best = steps.filter((s) => s.sustainable).at(-1) ?? steps[0];

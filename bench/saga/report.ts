@@ -152,7 +152,7 @@ export function printReport(report: BenchReport): void {
     const { postgres, kafka, http, ratios } = report.limits;
     out.push(
       `limits: Postgres ${postgres.commitsPerSecond} commits/s (pgbench, ${postgres.clients} clients); ` +
-        `Kafka 5-hop floor p50 ${kafka.latency.p50} / p99 ${kafka.latency.p99} ms, ${kafka.throughput.messagesPerSecond} msgs/s; ` +
+        `Kafka 5-hop floor p50 ${kafka.latency.p50} / p99 ${kafka.latency.p99} ms${floorJit(kafka)}, ${kafka.throughput.messagesPerSecond} msgs/s; ` +
         `HTTP no-op Nest ${http.requestsPerSecond} req/s`,
     );
     out.push(
@@ -173,6 +173,12 @@ function row(cells: (string | number)[]): string {
 /** `×2` after an app that ran as several processes (their CPU summed, the highest RSS of one). */
 function instances(name: string, processes: number): string {
   return name !== SHARED_SERVER && processes > 1 ? ` ×${processes}` : '';
+}
+
+/** How long the broker compiled during the floor's latency run, when that was measured. */
+function floorJit(kafka: KafkaFloor): string {
+  const jit = kafka.latency.brokerJitSeconds;
+  return jit === undefined ? '' : ` (broker JIT ${jit} s of its ${kafka.latency.seconds} s)`;
 }
 
 /** The broker's JIT time per warm-up round and per step; a busy compiler means a broker still warming. */
