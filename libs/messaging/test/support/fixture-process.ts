@@ -54,7 +54,8 @@ export class FixtureProcess {
       void this.exited.then(() => (exited = true));
       const state = await waitFor(
         `${this.env.instance} ${probe}`,
-        async () => (exited ? 'exited' : (await fetch(`${this.url}/health/${probe}`)).status === 200 && probe),
+        async () =>
+          exited ? 'exited' : (await fetch(`${this.url}/health/${probe}`)).status === 200 && probe,
         { timeoutMs, intervalMs: 200 },
       );
       if (state === probe) return this;
