@@ -11,6 +11,14 @@ export interface HttpSender {
 }
 
 /**
+ * Idle connections are closed after this long, before the apps would close them: Node's server
+ * closes a keep-alive connection after 5 s idle (plus a 1 s buffer), and a request written on a
+ * connection the server is closing fails with ECONNRESET. Node's agent would heed the server's
+ * `Keep-Alive: timeout=5` hint only if it had a timeout of its own.
+ */
+const IDLE_CONNECTION_MS = 4_000;
+
+/**
  * A keep-alive HTTP client with a fixed pool of connections: the load generator's requests queue
  * here when every connection is busy, and that wait counts in their latency (open loop).
  */
@@ -21,7 +29,13 @@ export class KeepAliveClient implements HttpSender {
     private readonly baseUrl: string,
     connections: number,
   ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+    // An agent's timeout closes only idle connections; a slow answer is still waited for.
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: connections,
+      maxFreeSockets: connections,
+      timeout: IDLE_CONNECTION_MS,
+    });
   }
 
   send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> {

@@ -108,6 +108,7 @@ export function printReport(report: BenchReport): void {
       ]),
     );
     if (!s.sustainable) out.push(`        ${s.verdict.join('; ')}`);
+    for (const sample of s.errors.samples.slice(0, 3)) out.push(`        e.g. ${sample}`);
     if (s.maxForeignGroupMembers > 0)
       out.push(
         `        warning: consumer groups shared with another running stack (${s.maxForeignGroupMembers} members not this run's)`,

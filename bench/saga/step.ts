@@ -18,7 +18,7 @@ export interface StepResult {
   sustainable: boolean;
   verdict: string[];
   orders: { offered: number; accepted: number; completedInStep: number; completedPerSecond: number };
-  errors: { http: number; wrongOutcome: number; notTerminal: number; missedPush: number; samples: string[] };
+  errors: StepErrors;
   /** How late the generator sent requests relative to their schedule (its own health). */
   sendLagMs: Percentiles;
   postLatencyMs: Percentiles;
@@ -49,6 +49,18 @@ export interface StepResult {
   /** Seconds the Kafka broker's JVM spent JIT-compiling during the step (undefined: not measured). */
   brokerJitSeconds?: number;
 }
+
+export interface StepErrors {
+  /** POSTs answered with anything but 202, or not answered at all. */
+  http: number;
+  wrongOutcome: number;
+  notTerminal: number;
+  missedPush: number;
+  /** Up to MAX_ERROR_SAMPLES of the above, described. */
+  samples: string[];
+}
+
+const MAX_ERROR_SAMPLES = 10;
 
 export interface StepContext {
   client: HttpSender;
@@ -92,7 +104,7 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
   const usage = ctx.monitor.end();
   const jitAfter = ctx.brokerJit.compileSeconds();
 
-  const outcomes = await classify(ctx, accepted);
+  const outcomes = await classify(ctx, arrivals);
   const terminalTimes = accepted
     .map((a) => ctx.sockets.terminal.get(a.orderId!)?.at)
     .filter((t) => t !== undefined);
@@ -165,7 +177,9 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
 }
 
 /** Reasons the step is not sustainable (none: it is). */
-function judge(step: StepResult): string[] {
+export function judge(
+  step: Pick<StepResult, 'errors' | 'orders' | 'backlog' | 'rate' | 'seconds'>,
+): string[] {
   const reasons: string[] = [];
   const { errors, orders, backlog, rate } = step;
   if (errors.http > 0) reasons.push(`${errors.http} POST errors`);
@@ -194,12 +208,27 @@ interface OutcomeLatency {
   ms: number;
 }
 
-/** Latency and correctness of each accepted order; orders with no terminal push are looked up. */
-async function classify(ctx: StepContext, accepted: Arrival[]) {
+/** The step's POSTs that created no order, counted and described. */
+export function postErrors(arrivals: Arrival[]): StepErrors {
+  const errors: StepErrors = { http: 0, wrongOutcome: 0, notTerminal: 0, missedPush: 0, samples: [] };
+  for (const arrival of arrivals) {
+    if (arrival.orderId) continue;
+    errors.http += 1;
+    if (errors.samples.length < MAX_ERROR_SAMPLES)
+      errors.samples.push(`POST /orders (${arrival.kind}) failed: ${arrival.error ?? 'no answer'}`);
+  }
+  return errors;
+}
+
+/**
+ * Latency and correctness of each order: POSTs that failed are errors; accepted orders with no
+ * terminal push are looked up.
+ */
+async function classify(ctx: StepContext, arrivals: Arrival[]) {
   const latencies: OutcomeLatency[] = [];
-  const errors = { http: 0, wrongOutcome: 0, notTerminal: 0, missedPush: 0, samples: [] as string[] };
+  const errors = postErrors(arrivals);
   const unseen: Arrival[] = [];
-  for (const arrival of accepted) {
+  for (const arrival of arrivals.filter((a) => a.orderId)) {
     const seen = ctx.sockets.terminal.get(arrival.orderId!);
     if (!seen) {
       unseen.push(arrival);
@@ -208,7 +237,8 @@ async function classify(ctx: StepContext, accepted: Arrival[]) {
     latencies.push({ kind: arrival.kind, ms: seen.at - arrival.scheduledAt });
     if (seen.status !== EXPECTED_TERMINAL[arrival.kind]) {
       errors.wrongOutcome += 1;
-      errors.samples.push(`${arrival.orderId} (${arrival.kind}) ended ${seen.status}`);
+      if (errors.samples.length < MAX_ERROR_SAMPLES)
+        errors.samples.push(`${arrival.orderId} (${arrival.kind}) ended ${seen.status}`);
     }
   }
   if (unseen.length > 0) {
@@ -220,7 +250,7 @@ async function classify(ctx: StepContext, accepted: Arrival[]) {
       const status = statuses.get(arrival.orderId!);
       if (status && TERMINAL.has(status)) errors.missedPush += 1;
       else errors.notTerminal += 1;
-      if (errors.samples.length < 10)
+      if (errors.samples.length < MAX_ERROR_SAMPLES)
         errors.samples.push(
           `${arrival.orderId} (${arrival.kind}) is ${status ?? 'missing'}, no terminal push`,
         );
