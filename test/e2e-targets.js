@@ -29,6 +29,8 @@ const PROCESS_ONLY = {
   'test/fuzz/fuzz.e2e-spec.ts': "injects malformed events into the stack's topics and reads its dead letters",
   'test/chaos/chaos-short.e2e-spec.ts': 'kills, pauses and cuts off processes, Kafka and Postgres',
   'test/bench/bench-short.e2e-spec.ts': 'runs `npm run bench`, which starts a stack of its own',
+  'test/bench/requests-short.e2e-spec.ts':
+    'runs `npm run bench:requests`, which starts an order-service of its own',
 };
 
 module.exports = { EXTERNAL, PROCESS_ONLY };

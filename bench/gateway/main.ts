@@ -2,13 +2,12 @@
  * `npm run bench:gateway`: how many Socket.IO connections one gateway holds within its RSS budget,
  * and the push latency (status event → socket receipt) with that many clients. See docs/performance.md.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { OrderStatusFeed } from '@orderflow/testing';
 import { sampleProcess } from '../saga/metrics/process-stats';
-import { UsageError } from '../saga/options';
+import { gitCommit, machine, runBenchmark } from '../saga/run-info';
 import { now, round, sleep } from '../saga/stats';
 import { GatewayProcess } from './gateway-process';
 import { GatewayBenchOptions, parseOptions } from './options';
@@ -197,15 +196,7 @@ function buildReport(
   return {
     startedAt: startedAt.toISOString(),
     commit: gitCommit(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      memoryGb: Math.round(totalmem() / 1024 ** 3),
-      kernel: release(),
-      node: process.version,
-      openFilesLimit: openFiles,
-      loadAverageAtEnd: loadavg().map((l) => round(l, 2)),
-    },
+    machine: { ...machine(), openFilesLimit: openFiles },
     options,
     settings: {
       nodeEnv: 'production',
@@ -230,19 +221,4 @@ function openFilesLimit(): number {
   return Number(line?.split(/\s{2,}/)[1] ?? NaN);
 }
 
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-main().catch((error: Error) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
-  logger.error(error.stack ?? error.message);
-  process.exit(1);
-});
+runBenchmark(main, logger);

@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeJsonReport } from '../saga/run-info';
 import { Percentiles } from '../saga/stats';
 import { GatewayBenchOptions } from './options';
 import { ConnectResult, DeliveryCheck } from './socket-fleet';
@@ -55,10 +54,7 @@ export interface GatewayBenchReport {
 
 /** Writes `gateway-<date>-<commit>.json` into `dir`; returns its path. */
 export function writeReport(report: GatewayBenchReport, dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `gateway-${report.startedAt.slice(0, 19).replace(/:/g, '')}-${report.commit}.json`);
-  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-  return file;
+  return writeJsonReport(dir, 'gateway-', report);
 }
 
 export function printReport(report: GatewayBenchReport): void {

@@ -2,8 +2,6 @@
  * `npm run bench`: orders per second and click-to-status latency of the whole system on this
  * machine, next to the machine's own limits measured in the same run. See docs/performance.md.
  */
-import { execFileSync } from 'node:child_process';
-import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
@@ -21,7 +19,8 @@ import { OutboxBacklog } from './metrics/outbox-backlog';
 import { PgCommitCounter } from './metrics/pg-stats';
 import { ResourceMonitor } from './metrics/resource-monitor';
 import { KAFKA_BROKERS, PG_ADMIN_URL } from '@orderflow/testing';
-import { BenchOptions, parseOptions, UsageError } from './options';
+import { BenchOptions, parseOptions } from './options';
+import { gitCommit, machine, runBenchmark } from './run-info';
 import { BenchReport, Limits, printReport, writeReport } from './report';
 import { runStep, StepContext, StepResult } from './step';
 import { SAGA_SERVICES } from '@orderflow/testing';
@@ -221,30 +220,4 @@ async function measureLimits(
 const ratio = (a: number | undefined, b: number) =>
   a === undefined || !b ? NaN : Math.round((a / b) * 100) / 100;
 
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-function machine() {
-  return {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    memoryGb: Math.round(totalmem() / 1024 ** 3),
-    kernel: release(),
-    node: process.version,
-    loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
-  };
-}
-
-main().catch((error: Error) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
-  logger.error(error.stack ?? error.message);
-  process.exit(1);
-});
+runBenchmark(main, logger);

@@ -134,14 +134,14 @@ function parseReplicas(entries: string[]): Record<string, number> {
 
 export class UsageError extends Error {}
 
-function positive(name: string, text: string): number {
+export function positive(name: string, text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0)
     throw new UsageError(`${name}: expected a positive number, got "${text}"`);
   return value;
 }
 
-function nonNegative(name: string, text: string): number {
+export function nonNegative(name: string, text: string): number {
   return text === '0' ? 0 : positive(name, text);
 }
 

@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { CPU_DRIFT_FLAG_PERCENT, CpuProbe } from '../limits/cpu-probe';
 import { HttpCeiling } from '../limits/http-ceiling';
 import { KafkaFloor } from '../limits/kafka-floor';
@@ -9,6 +8,7 @@ import { Invariant } from './invariants';
 import { brokerStillCompiling } from './metrics/broker-jit';
 import { SHARED_SERVER } from './metrics/resource-monitor';
 import { BenchOptions } from './options';
+import { reportBase } from './run-info';
 import { StepResult } from './step';
 
 export interface Limits {
@@ -47,8 +47,7 @@ export interface BenchReport {
 
 /** Writes `<date>-<commit>.json` and `.svg` into `dir`; returns their paths. */
 export function writeReport(report: BenchReport, dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
-  const base = join(dir, `${report.startedAt.slice(0, 19).replace(/:/g, '')}-${report.commit}`);
+  const base = reportBase(dir, '', report);
   writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
   writeFileSync(`${base}.svg`, latencyChart(report));
   return [`${base}.json`, `${base}.svg`];

@@ -1,55 +1,40 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { REPO_ROOT } from '@orderflow/testing';
+import { readdirSync } from 'node:fs';
 import type { CpuProbe } from '../../bench/limits/cpu-probe';
 import type { BenchReport } from '../../bench/saga/report';
+import { BenchScriptRun, runBenchScript } from './bench-script';
 
 // The short form of `npm run bench`: a short warm-up, one low-rate step of a few seconds, no limit measurements.
 // It keeps the script working end to end and checks the run's invariants, not its speed.
 describe('npm run bench (short form)', () => {
-  const outDir = mkdtempSync(join(tmpdir(), 'bench-short-'));
+  let run: BenchScriptRun<BenchReport>;
   let exitCode: number | null;
-  let output = '';
+  let output: string;
   let report: BenchReport;
+  let outDir: string;
 
   beforeAll(async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        'tools/bench.mjs',
-        '--no-build',
-        '--rates',
-        '20',
-        '--step-seconds',
-        '5',
-        '--warmup-seconds',
-        '2',
-        '--warmup-max-seconds',
-        '4',
-        '--customers',
-        '20',
-        '--skus',
-        '1000',
-        '--drain-seconds',
-        '45',
-        '--limits',
-        'none',
-        '--out',
-        outDir,
-      ],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    exitCode = await new Promise((resolve) => child.once('exit', resolve));
-    const json = readdirSync(outDir).find((file) => file.endsWith('.json'));
-    if (!json) throw new Error(`the benchmark wrote no report (exit ${exitCode}):\n${output.slice(-4000)}`);
-    report = JSON.parse(readFileSync(join(outDir, json), 'utf8')) as BenchReport;
+    run = await runBenchScript<BenchReport>([
+      '--rates',
+      '20',
+      '--step-seconds',
+      '5',
+      '--warmup-seconds',
+      '2',
+      '--warmup-max-seconds',
+      '4',
+      '--customers',
+      '20',
+      '--skus',
+      '1000',
+      '--drain-seconds',
+      '45',
+      '--limits',
+      'none',
+    ]);
+    ({ exitCode, output, report, outDir } = run);
   }, 170_000);
 
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  afterAll(() => run?.remove());
 
   it('completes its step and writes the JSON report and the SVG chart', () => {
     expect(exitCode).toBe(0);

@@ -6,6 +6,8 @@ const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim(
 export interface ProcessSample {
   /** utime + stime, seconds. */
   cpuSeconds: number;
+  /** stime alone: the part spent in the kernel on the process' behalf. */
+  kernelSeconds: number;
   rssMb: number;
   /** VmHWM: the peak RSS since the process started. */
   peakRssMb: number;
@@ -21,9 +23,11 @@ export function sampleProcess(pid: number): ProcessSample | undefined {
     // Fields after the command name (which may contain spaces) start at state (field 3).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    const kernelSeconds = Number(fields[12]) / CLOCK_TICKS;
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     return {
       cpuSeconds,
+      kernelSeconds,
       rssMb: kb(status, 'VmRSS') / 1024,
       peakRssMb: kb(status, 'VmHWM') / 1024,
       anonMb: kb(status, 'RssAnon') / 1024,

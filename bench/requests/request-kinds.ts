@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+
+export interface BenchRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  /** Sent with a customer's bearer token. */
+  authenticated: boolean;
+}
+
+/** A request of the benchmark, each doing more of an accepted POST's work than the one before. */
+export interface RequestKind {
+  name: string;
+  what: string;
+  expectedStatus: number;
+  request(n: number): BenchRequest;
+}
+
+const ADDRESS = { name: 'Bench', line1: '1 Load St', city: 'Berlin', postalCode: '10115', country: 'DE' };
+
+export const REQUEST_KINDS: readonly RequestKind[] = [
+  {
+    name: 'health',
+    what: 'GET /health/live: no auth, not traced',
+    expectedStatus: 200,
+    request: () => ({ method: 'GET', path: '/health/live', authenticated: false }),
+  },
+  {
+    name: 'refused',
+    what: 'POST /orders refused with 400: auth, body, validation, problem+json',
+    expectedStatus: 400,
+    request: () => ({ method: 'POST', path: '/orders', body: { items: [] }, authenticated: true }),
+  },
+  {
+    name: 'not-found',
+    what: 'GET /orders/{id} answered 404: auth, one indexed select',
+    expectedStatus: 404,
+    request: () => ({ method: 'GET', path: `/orders/${randomUUID()}`, authenticated: true }),
+  },
+  {
+    name: 'accepted',
+    what: 'POST /orders accepted: auth, validation, one insert with its history row and two outbox rows',
+    expectedStatus: 202,
+    request: (n) => ({
+      method: 'POST',
+      path: '/orders',
+      body: {
+        items: [
+          { sku: `SKU-${n % 1000}`, quantity: 1 + (n % 3) },
+          { sku: `SKU-${(n % 1000) + 1000}`, quantity: 1 },
+        ],
+        paymentToken: 'tok_visa',
+        shippingAddress: ADDRESS,
+      },
+      authenticated: true,
+    }),
+  },
+];
+
+export function requestKindsNamed(names: string[]): RequestKind[] {
+  return names.map((name) => {
+    const kind = REQUEST_KINDS.find((k) => k.name === name);
+    if (!kind) throw new Error(`unknown request kind "${name}"`);
+    return kind;
+  });
+}
