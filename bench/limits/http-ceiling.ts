@@ -21,19 +21,13 @@ export async function measureHttpCeiling(options: {
   connections: number;
   seconds: number;
 }): Promise<HttpCeiling> {
-  const server = fork(join(__dirname, 'noop-http/main.js'), [], {
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
+  const server = await startNoopHttp();
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('message', (message: { port: number }) => resolve(message.port));
-      server.once('exit', (code) => reject(new Error(`no-op HTTP server exited with ${code}`)));
-    });
-    const client = new KeepAliveClient(`http://127.0.0.1:${port}`, options.connections);
+    const client = new KeepAliveClient(server.url, options.connections);
     await drive(client, options.connections, 1); // warm-up: JIT and connections
-    const cpuBefore = sampleProcess(server.pid!)?.cpuSeconds ?? 0;
+    const cpuBefore = sampleProcess(server.pid)?.cpuSeconds ?? 0;
     const result = await drive(client, options.connections, options.seconds);
-    const cpu = (sampleProcess(server.pid!)?.cpuSeconds ?? 0) - cpuBefore;
+    const cpu = (sampleProcess(server.pid)?.cpuSeconds ?? 0) - cpuBefore;
     client.close();
     return {
       connections: options.connections,
@@ -44,7 +38,30 @@ export async function measureHttpCeiling(options: {
       errors: result.errors,
     };
   } finally {
+    server.stop();
+  }
+}
+
+export interface NoopHttp {
+  url: string;
+  pid: number;
+  stop(): void;
+}
+
+/** The no-op Nest app (`noop-http/main.ts`) in a process of its own, listening on a free port. */
+export async function startNoopHttp(): Promise<NoopHttp> {
+  const server = fork(join(__dirname, 'noop-http/main.js'), [], {
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('message', (message: { port: number }) => resolve(message.port));
+      server.once('exit', (code) => reject(new Error(`no-op HTTP server exited with ${code}`)));
+    });
+    return { url: `http://127.0.0.1:${port}`, pid: server.pid!, stop: () => server.kill('SIGTERM') };
+  } catch (error) {
     server.kill('SIGTERM');
+    throw error;
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * `npm run bench:requests`: what one HTTP request costs order-service, for requests doing more and
  * more of an accepted POST's work, with nothing else in the process: its relay off, no other
- * service running. The CPU is the process' own, from /proc, minus its idle rate measured just
- * before. See docs/performance.md (fourteenth pass).
+ * service running; and, for scale, what a request to a bare Nest app costs. The CPU is the serving
+ * process' own, from /proc, minus its idle rate measured just before. See docs/performance.md
+ * (fourteenth pass).
  */
 import { Logger } from '@nestjs/common';
 import { SagaStack } from '@orderflow/testing';
+import { startNoopHttp } from '../limits/http-ceiling';
 import { KeepAliveClient } from '../saga/http-client';
 import { childAppPids, sampleProcess } from '../saga/metrics/process-stats';
 import { gitCommit, machine, runBenchmark } from '../saga/run-info';
@@ -13,7 +15,7 @@ import { now, percentiles, round, sleep } from '../saga/stats';
 import { sendOpenLoop } from './open-loop';
 import { parseOptions, RequestBenchOptions } from './options';
 import { KindResult, printReport, RequestBenchReport, writeReport } from './report';
-import { RequestKind } from './request-kinds';
+import { RequestKind, Server } from './request-kinds';
 
 const logger = new Logger('bench:requests');
 const APP = 'order-service';
@@ -34,15 +36,23 @@ async function main() {
     attach: false,
     env: { NODE_ENV: 'production', LOG_LEVEL: options.logLevel, OUTBOX_RELAY: 'off' },
   });
-  const client = new KeepAliveClient(stack.url(APP), options.connections);
+  const noop = options.kinds.some((k) => k.server === 'noop') ? await startNoopHttp() : undefined;
+  const clients: KeepAliveClient[] = [];
   try {
-    const pid = childAppPids().get(APP)?.[0];
-    if (pid === undefined) throw new Error(`no ${APP} process among this process' children`);
     const tokens = Array.from({ length: options.customers }, (_, i) => stack.token(`bench-customer-${i}`));
-    const target: Target = { client, pid, tokens, sequence: { next: 0 } };
+    const target = (url: string, pid: number | undefined): Target => {
+      if (pid === undefined) throw new Error(`no process serving ${url}`);
+      const client = new KeepAliveClient(url, options.connections);
+      clients.push(client);
+      return { client, pid, tokens, sequence: { next: 0 } };
+    };
+    const targets: Partial<Record<Server, Target>> = {
+      [APP]: target(stack.url(APP), childAppPids().get(APP)?.[0]),
+      ...(noop ? { noop: target(noop.url, noop.pid) } : {}),
+    };
     const results: KindResult[] = [];
     for (let n = 1; n <= options.rounds; n++)
-      for (const kind of options.kinds) results.push(await measure(target, kind, n, options));
+      for (const kind of options.kinds) results.push(await measure(targets[kind.server]!, kind, n, options));
     const report: RequestBenchReport = {
       startedAt: startedAt.toISOString(),
       commit: gitCommit(),
@@ -50,7 +60,8 @@ async function main() {
       options: { ...options, kinds: options.kinds.map((k) => k.name) },
       settings: {
         app: `${APP}, one instance, NODE_ENV=production, OUTBOX_RELAY=off, no other service`,
-        cpu: "the process' utime + stime during the measurement, minus its idle rate times the measurement's length",
+        noop: 'bench/limits/noop-http, the no-op Nest app of the HTTP ceiling, in its own process',
+        cpu: "the serving process' utime + stime during the measurement, minus its idle rate times the measurement's length",
         loadGenerator: 'this process, on the same machine, keep-alive connections, open loop',
       },
       results,
@@ -58,7 +69,8 @@ async function main() {
     printReport(report);
     logger.log(`wrote ${writeReport(report, options.outDir)}`);
   } finally {
-    client.close();
+    for (const client of clients) client.close();
+    noop?.stop();
     await stack.close();
   }
 }
@@ -115,7 +127,7 @@ async function idleRate(pid: number, seconds: number): Promise<number> {
 
 function cpuOf(pid: number) {
   const sample = sampleProcess(pid);
-  if (!sample) throw new Error(`${APP} (pid ${pid}) exited during the benchmark`);
+  if (!sample) throw new Error(`the server (pid ${pid}) exited during the benchmark`);
   return sample;
 }
 

@@ -9,9 +9,9 @@ export interface KindResult {
   requests: number;
   failures: number;
   failureSamples: string[];
-  /** order-service's CPU during the measurement, seconds, idle share included. */
+  /** The serving process' CPU during the measurement, seconds, idle share included. */
   processCpuSeconds: number;
-  /** order-service's CPU per request: its CPU during the measurement minus its idle rate, ms. */
+  /** Its CPU per request: its CPU during the measurement minus its idle rate, ms. */
   cpuMsPerRequest: number;
   /** The share of that CPU spent in the kernel. */
   kernelShare: number;
@@ -38,7 +38,7 @@ export function printReport(report: RequestBenchReport): void {
   const out = [
     '',
     `orderflow request-cost benchmark — ${report.startedAt} — commit ${report.commit}`,
-    `order-service alone (relay off, no other service), ${report.options.rate} requests/s, ${report.options.seconds} s per kind and round`,
+    `order-service alone (relay off, no other service) and a bare Nest app, ${report.options.rate} requests/s, ${report.options.seconds} s per kind and round`,
     '',
     `${'request'.padEnd(10)} ${'round'.padStart(5)} ${'requests'.padStart(8)} ${'CPU ms/req'.padStart(10)} ${'kernel'.padStart(6)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'failed'.padStart(6)}`,
   ];

@@ -8,9 +8,13 @@ export interface BenchRequest {
   authenticated: boolean;
 }
 
+/** The no-op Nest app of the limits, or order-service. */
+export type Server = 'noop' | 'order-service';
+
 /** A request of the benchmark, each doing more of an accepted POST's work than the one before. */
 export interface RequestKind {
   name: string;
+  server: Server;
   what: string;
   expectedStatus: number;
   request(n: number): BenchRequest;
@@ -20,25 +24,36 @@ const ADDRESS = { name: 'Bench', line1: '1 Load St', city: 'Berlin', postalCode:
 
 export const REQUEST_KINDS: readonly RequestKind[] = [
   {
+    name: 'noop',
+    server: 'noop',
+    what: 'GET /noop on a bare Nest app in its own process: no middleware, no telemetry, no database',
+    expectedStatus: 200,
+    request: () => ({ method: 'GET', path: '/noop', authenticated: false }),
+  },
+  {
     name: 'health',
+    server: 'order-service',
     what: 'GET /health/live: no auth, not traced',
     expectedStatus: 200,
     request: () => ({ method: 'GET', path: '/health/live', authenticated: false }),
   },
   {
     name: 'refused',
+    server: 'order-service',
     what: 'POST /orders refused with 400: auth, body, validation, problem+json',
     expectedStatus: 400,
     request: () => ({ method: 'POST', path: '/orders', body: { items: [] }, authenticated: true }),
   },
   {
     name: 'not-found',
+    server: 'order-service',
     what: 'GET /orders/{id} answered 404: auth, one indexed select',
     expectedStatus: 404,
     request: () => ({ method: 'GET', path: `/orders/${randomUUID()}`, authenticated: true }),
   },
   {
     name: 'accepted',
+    server: 'order-service',
     what: 'POST /orders accepted: auth, validation, one insert with its history row and two outbox rows',
     expectedStatus: 202,
     request: (n) => ({

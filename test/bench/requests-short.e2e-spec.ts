@@ -30,7 +30,13 @@ describe('npm run bench:requests (short form)', () => {
 
   it('measures every request kind once, each answered as its kind expects', () => {
     expect(run.exitCode).toBe(0);
-    expect(run.report.results.map((r) => r.kind)).toEqual(['health', 'refused', 'not-found', 'accepted']);
+    expect(run.report.results.map((r) => r.kind)).toEqual([
+      'noop',
+      'health',
+      'refused',
+      'not-found',
+      'accepted',
+    ]);
     for (const result of run.report.results) {
       expect(result).toMatchObject({ round: 1, requests: 40, failures: 0, failureSamples: [] });
       expect(result.latencyMs.count).toBe(40);
