@@ -12,7 +12,7 @@ import { KeepAliveClient } from '../saga/http-client';
 import { childAppPids, sampleProcess } from '../saga/metrics/process-stats';
 import { gitCommit, machine, runBenchmark } from '../saga/run-info';
 import { now, percentiles, round, sleep } from '../saga/stats';
-import { sendOpenLoop } from './open-loop';
+import { sendOpenLoop } from './send-requests';
 import { parseOptions, RequestBenchOptions } from './options';
 import { KindResult, printReport, RequestBenchReport, writeReport } from './report';
 import { RequestKind, Server } from './request-kinds';

@@ -1,7 +1,8 @@
 import { Customer } from './customers';
 import { HttpSender } from './http-client';
 import { OrderMix } from './options';
-import { now, sleep } from './stats';
+import { openLoop } from './open-loop';
+import { now } from './stats';
 
 export type OrderKind = 'success' | 'declined' | 'rejected';
 
@@ -26,9 +27,6 @@ export interface Arrival {
 }
 
 const ADDRESS = { name: 'Bench', line1: '1 Load St', city: 'Berlin', postalCode: '10115', country: 'DE' };
-/** Granularity of the schedule: every tick sends everything that has come due. */
-const TICK_MS = 2;
-
 /**
  * Sends `POST /orders` at a fixed arrival rate for `seconds`, whether or not earlier requests have
  * been answered. Resolves when every request of the step has been answered (or failed).
@@ -42,29 +40,14 @@ export async function runArrivals(options: {
   seconds: number;
   sequence: { next: number };
 }): Promise<Arrival[]> {
-  const { client, customers, rate, seconds } = options;
-  const total = Math.round(rate * seconds);
+  const { client, customers } = options;
   const arrivals: Arrival[] = [];
-  const inFlight: Promise<void>[] = [];
-  const start = now() + 10;
-  for (let i = 0; i < total;) {
-    const t = now();
-    while (i < total && start + (i * 1000) / rate <= t) {
-      const n = options.sequence.next++;
-      const arrival = plan(
-        n,
-        customers[n % customers.length],
-        options.skus,
-        options.mix,
-        start + (i * 1000) / rate,
-      );
-      arrivals.push(arrival);
-      inFlight.push(post(client, arrival));
-      i += 1;
-    }
-    await sleep(TICK_MS);
-  }
-  await Promise.all(inFlight);
+  await openLoop(options.rate, options.seconds, (_, dueAt) => {
+    const n = options.sequence.next++;
+    const arrival = plan(n, customers[n % customers.length], options.skus, options.mix, dueAt);
+    arrivals.push(arrival);
+    return post(client, arrival);
+  });
   return arrivals;
 }
 

@@ -8,7 +8,7 @@ import { Invariant } from './invariants';
 import { brokerStillCompiling } from './metrics/broker-jit';
 import { SHARED_SERVER } from './metrics/resource-monitor';
 import { BenchOptions } from './options';
-import { reportBase } from './run-info';
+import { writeJsonReport } from './run-info';
 import { StepResult } from './step';
 
 export interface Limits {
@@ -47,10 +47,10 @@ export interface BenchReport {
 
 /** Writes `<date>-<commit>.json` and `.svg` into `dir`; returns their paths. */
 export function writeReport(report: BenchReport, dir: string): string[] {
-  const base = reportBase(dir, '', report);
-  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(`${base}.svg`, latencyChart(report));
-  return [`${base}.json`, `${base}.svg`];
+  const json = writeJsonReport(dir, '', report);
+  const svg = json.replace(/\.json$/, '.svg');
+  writeFileSync(svg, latencyChart(report));
+  return [json, svg];
 }
 
 export function printReport(report: BenchReport): void {

@@ -26,23 +26,14 @@ export function machine() {
   };
 }
 
-/** `<dir>/<prefix><date>-<commit>` without an extension, the directory created. */
-export function reportBase(
-  dir: string,
-  prefix: string,
-  report: { startedAt: string; commit: string },
-): string {
-  mkdirSync(dir, { recursive: true });
-  return join(dir, `${prefix}${report.startedAt.slice(0, 19).replace(/:/g, '')}-${report.commit}`);
-}
-
-/** Writes the report as `<dir>/<prefix><date>-<commit>.json`; returns its path. */
+/** Writes the report as `<dir>/<prefix><date>-<commit>.json`, the directory created; returns its path. */
 export function writeJsonReport(
   dir: string,
   prefix: string,
   report: { startedAt: string; commit: string },
 ): string {
-  const file = `${reportBase(dir, prefix, report)}.json`;
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${prefix}${report.startedAt.slice(0, 19).replace(/:/g, '')}-${report.commit}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   return file;
 }

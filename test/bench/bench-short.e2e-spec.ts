@@ -7,10 +7,6 @@ import { BenchScriptRun, runBenchScript } from './bench-script';
 // It keeps the script working end to end and checks the run's invariants, not its speed.
 describe('npm run bench (short form)', () => {
   let run: BenchScriptRun<BenchReport>;
-  let exitCode: number | null;
-  let output: string;
-  let report: BenchReport;
-  let outDir: string;
 
   beforeAll(async () => {
     run = await runBenchScript<BenchReport>([
@@ -31,16 +27,15 @@ describe('npm run bench (short form)', () => {
       '--limits',
       'none',
     ]);
-    ({ exitCode, output, report, outDir } = run);
   }, 170_000);
 
   afterAll(() => run?.remove());
 
   it('completes its step and writes the JSON report and the SVG chart', () => {
-    expect(exitCode).toBe(0);
-    expect(readdirSync(outDir).filter((file) => file.endsWith('.svg'))).toHaveLength(1);
-    expect(report.steps).toHaveLength(1);
-    const [step] = report.steps;
+    expect(run.exitCode).toBe(0);
+    expect(readdirSync(run.outDir).filter((file) => file.endsWith('.svg'))).toHaveLength(1);
+    expect(run.report.steps).toHaveLength(1);
+    const [step] = run.report.steps;
     expect(step.rate).toBe(20);
     expect(step.orders.offered).toBe(100);
     expect(step.orders.accepted).toBe(100);
@@ -65,24 +60,26 @@ describe('npm run bench (short form)', () => {
   });
 
   it("reports the Kafka broker's JIT time per warm-up round and per step, so a cold broker shows", () => {
-    expect(report.warmupRounds?.length).toBeGreaterThanOrEqual(1);
-    expect(report.warmupRounds?.length).toBeLessThanOrEqual(2);
-    expect(report.warmupRounds?.[0].brokerJitSeconds).toEqual(expect.any(Number));
-    expect(report.steps[0].brokerJitSeconds).toEqual(expect.any(Number));
-    expect(output).toContain(
-      `Kafka broker JIT compilation: warm-up rounds ${report.warmupRounds?.[0].brokerJitSeconds} s`,
+    expect(run.report.warmupRounds?.length).toBeGreaterThanOrEqual(1);
+    expect(run.report.warmupRounds?.length).toBeLessThanOrEqual(2);
+    expect(run.report.warmupRounds?.[0].brokerJitSeconds).toEqual(expect.any(Number));
+    expect(run.report.steps[0].brokerJitSeconds).toEqual(expect.any(Number));
+    expect(run.output).toContain(
+      `Kafka broker JIT compilation: warm-up rounds ${run.report.warmupRounds?.[0].brokerJitSeconds} s`,
     );
   });
 
   it('times the machine itself before and after the run, so a change of speed shows', () => {
-    const probe = report.machine.cpuProbe as CpuProbe;
+    const probe = run.report.machine.cpuProbe as CpuProbe;
     expect(probe.beforeMs).toBeGreaterThan(0);
     expect(probe.afterMs).toBeGreaterThan(0);
-    expect(output).toContain(`cpu probe (fixed JS workload on the idle box): ${probe.beforeMs} ms before`);
+    expect(run.output).toContain(
+      `cpu probe (fixed JS workload on the idle box): ${probe.beforeMs} ms before`,
+    );
   });
 
   it('every order ended as its kind should, with its terminal status pushed on the socket', () => {
-    expect(report.steps[0].errors).toEqual({
+    expect(run.report.steps[0].errors).toEqual({
       http: 0,
       wrongOutcome: 0,
       notTerminal: 0,
@@ -92,7 +89,7 @@ describe('npm run bench (short form)', () => {
   });
 
   it('holds the saga invariants', () => {
-    expect(report.invariants.length).toBeGreaterThanOrEqual(5);
-    expect(report.invariants.filter((i) => !i.ok)).toEqual([]);
+    expect(run.report.invariants.length).toBeGreaterThanOrEqual(5);
+    expect(run.report.invariants.filter((i) => !i.ok)).toEqual([]);
   });
 });

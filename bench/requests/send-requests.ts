@@ -1,5 +1,6 @@
 import { HttpSender } from '../saga/http-client';
-import { now, sleep } from '../saga/stats';
+import { openLoop } from '../saga/open-loop';
+import { now } from '../saga/stats';
 import { RequestKind } from './request-kinds';
 
 export interface Answered {
@@ -18,21 +19,12 @@ export async function sendOpenLoop(options: {
   seconds: number;
   sequence: { next: number };
 }): Promise<Answered> {
-  const { client, kind, tokens, rate, seconds } = options;
-  const total = Math.round(rate * seconds);
+  const { client, kind, tokens } = options;
   const answered: Answered = { latencies: [], failures: [] };
-  const inFlight: Promise<void>[] = [];
-  const start = now() + 10;
-  for (let i = 0; i < total;) {
-    while (i < total && start + (i * 1000) / rate <= now()) {
-      const n = options.sequence.next++;
-      const due = start + (i * 1000) / rate;
-      inFlight.push(send(client, kind, n, tokens[n % tokens.length], due, answered));
-      i += 1;
-    }
-    await sleep(2);
-  }
-  await Promise.all(inFlight);
+  await openLoop(options.rate, options.seconds, (_, dueAt) => {
+    const n = options.sequence.next++;
+    return send(client, kind, n, tokens[n % tokens.length], dueAt, answered);
+  });
   return answered;
 }
 
