@@ -58,7 +58,9 @@ describe('order-service', () => {
     it('accepts an order as PENDING v1 and shows it unpriced with its first history entry', async () => {
       const res = await placeOrder(url, token, { items: lines });
       expect(res.status).toBe(202);
-      expect(res.body).toEqual({ orderId: expect.any(String), status: 'PENDING', version: 1 });
+      // A UUIDv7: time-ordered, so the order's rows in every service append to their indexes (ADR 54).
+      const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+      expect(res.body).toEqual({ orderId: expect.stringMatching(uuidV7), status: 'PENDING', version: 1 });
       expect(res.headers.get('location')).toBe(`/orders/${res.body.orderId}`);
 
       const order = await getOrder(url, token, res.body.orderId);

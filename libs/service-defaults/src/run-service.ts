@@ -2,6 +2,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { EnvSpec, InvalidConfigError } from './config/env';
+import { nodeRuntimeProblem } from './config/node-runtime';
 import { CommonConfig, loadServiceConfig, ServiceIdentity } from './config/service-config';
 import { HealthRegistry } from './health/health.registry';
 import { ALWAYS_SERVED, shedLoad } from './http/load-shedding';
@@ -21,7 +22,10 @@ export interface RunServiceOptions<Extra> {
   longLived?: (path: string) => boolean;
 }
 
-/** Loads config (or exits with one line naming the bad variable), then boots and serves the app. */
+/**
+ * Checks the Node version and loads config (or exits with one line naming what is wrong), then
+ * boots and serves the app.
+ */
 export async function runService<Extra = object>(
   options: RunServiceOptions<Extra>,
 ): Promise<INestApplication> {
@@ -55,6 +59,11 @@ export async function runService<Extra = object>(
 }
 
 function loadConfigOrExit<Extra>(identity: ServiceIdentity, extra?: EnvSpec<Extra>): CommonConfig & Extra {
+  const runtimeProblem = nodeRuntimeProblem(process.version);
+  if (runtimeProblem) {
+    process.stderr.write(`[${identity.name}] ${runtimeProblem}\n`);
+    process.exit(1);
+  }
   try {
     return loadServiceConfig(identity, extra);
   } catch (error) {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUIDv7 } from 'node:crypto';
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { EntityManager } from 'typeorm';
@@ -89,7 +89,7 @@ function refuseMixedCurrency(order: ClaimedOrder, decision: ReservationDecision)
 async function claimReservations(manager: EntityManager, events: OrderCreated[]): Promise<ClaimedOrder[]> {
   const candidates = firstPerKey(events, (event) => event.payload.orderId).map((event) => ({
     event,
-    reservationId: randomUUID(),
+    reservationId: randomUUIDv7(),
     items: event.payload.items,
   }));
   const rows: Array<{ id: string }> = await manager.query(

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUIDv7 } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { EntityManager } from 'typeorm';
@@ -76,7 +76,7 @@ export class NotifyCustomerHandler {
   /** Inserts the records in one statement; returns those this run inserted, in run order. */
   private async claim(manager: EntityManager, wanted: Wanted[]): Promise<Wanted[]> {
     if (wanted.length === 0) return [];
-    const ids = wanted.map(() => randomUUID());
+    const ids = wanted.map(() => randomUUIDv7());
     const rows: Array<{ id: string }> = await manager.query(
       `insert into notifications (id, order_id, customer_id, kind, channel, recipient, subject, body, order_version)
        select id, order_id, customer_id, kind, $5, recipient, subject, body, order_version

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUIDv7 } from 'node:crypto';
 import {
   applyChange,
   ChargeRequest,
@@ -68,7 +68,7 @@ export function planRun(run: readonly IntentEvent[], upserted: ReadonlyMap<strin
     if (change.kind === 'drop') return 'dropped';
     const request = chargeRequestOf(order.intent);
     if (typeof request === 'string') return request;
-    order.paymentId = randomUUID();
+    order.paymentId = randomUUIDv7();
     charges.push({ paymentId: order.paymentId, intent: order.intent, request });
     order.intent = markCharged(order.intent);
     order.changed = true;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUIDv7 } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { ShippingAddress } from '@orderflow/contracts';
 import { chooseCarrier, newTrackingNumber } from './carrier';
@@ -76,7 +76,7 @@ function planShipment(request: ShipmentRequest, cause: ShipmentRequestEvent, ind
   return {
     index,
     cause,
-    shipmentId: randomUUID(),
+    shipmentId: randomUUIDv7(),
     orderId: request.orderId,
     customerId: request.customerId,
     carrier: carrier.name,
