@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm run bench -- [options]` (the saga), `npm run bench:gateway -- [options]` and
-// `npm run bench:requests -- [options]`: builds the apps (skip with --no-build), then runs
-// bench/<name>/main.ts from dist/ with the remaining options. `--bench saga|gateway|requests` picks
-// the benchmark (default saga); `--help` lists each one's options.
+// `npm run bench -- [options]` (the saga), `npm run bench:gateway -- [options]`,
+// `npm run bench:requests -- [options]` and `npm run bench:keys -- [options]`: builds the apps (skip
+// with --no-build), then runs bench/<name>/main.ts from dist/ with the remaining options.
+// `--bench saga|gateway|requests|keys` picks the benchmark (default saga); `--help` lists each one's
+// options.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +18,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--bench');
 const name = at >= 0 ? argv[at + 1] : 'saga';
-if (!['saga', 'gateway', 'requests'].includes(name)) {
-  console.error(`unknown benchmark "${name}" (expected saga, gateway or requests)`);
+if (!['saga', 'gateway', 'requests', 'keys'].includes(name)) {
+  console.error(`unknown benchmark "${name}" (expected saga, gateway, requests or keys)`);
   process.exit(2);
 }
 const args = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
