@@ -31,6 +31,8 @@ const PROCESS_ONLY = {
   'test/bench/bench-short.e2e-spec.ts': 'runs `npm run bench`, which starts a stack of its own',
   'test/bench/requests-short.e2e-spec.ts':
     'runs `npm run bench:requests`, which starts an order-service of its own',
+  'test/bench/keys-short.e2e-spec.ts':
+    'runs `npm run bench:keys`, which creates a database and takes checkpoints as the Postgres superuser',
 };
 
 module.exports = { EXTERNAL, PROCESS_ONLY };
