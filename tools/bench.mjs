@@ -18,8 +18,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--bench');
 const name = at >= 0 ? argv[at + 1] : 'saga';
-if (!['saga', 'gateway', 'requests', 'keys'].includes(name)) {
-  console.error(`unknown benchmark "${name}" (expected saga, gateway, requests or keys)`);
+const BENCHMARKS = ['saga', 'gateway', 'requests', 'keys'];
+if (!BENCHMARKS.includes(name)) {
+  console.error(`unknown benchmark "${name}" (expected one of ${BENCHMARKS.join(', ')})`);
   process.exit(2);
 }
 const args = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;

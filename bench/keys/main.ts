@@ -8,7 +8,7 @@ import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { createTestDatabase } from '@orderflow/testing';
 import { gitCommit, machine, runBenchmark, writeJsonReport } from '../saga/run-info';
-import { round } from '../saga/stats';
+import { ratio, round } from '../saga/stats';
 import { createInboxTable, fill, KEY_KINDS, KeyKind, KeyKindResult, measureInserts } from './measure-keys';
 import { KeyBenchOptions, parseOptions } from './options';
 
@@ -21,8 +21,8 @@ export interface KeyBenchReport {
   postgres: string;
   options: Omit<KeyBenchOptions, 'outDir'>;
   results: KeyKindResult[];
-  /** random ÷ time-ordered, for the WAL and the full-page images. */
-  ratios: { walBytes: number | null; fullPageImages: number | null };
+  /** random ÷ time-ordered, for the WAL and the full-page images (null when nothing to divide by). */
+  ratios: { walBytes: number; fullPageImages: number };
 }
 
 async function main() {
@@ -33,19 +33,16 @@ async function main() {
   await client.connect();
   try {
     const kinds = Object.keys(KEY_KINDS) as KeyKind[];
-    const tables = new Map<KeyKind, string>();
     for (const kind of kinds) {
       logger.log(`filling the ${kind} table with ${options.rows} rows`);
-      const table = await createInboxTable(client, kind);
-      await fill(client, table, kind, options.rows);
-      tables.set(kind, table);
+      await createInboxTable(client, kind);
+      await fill(client, kind, options.rows);
     }
     const results: KeyKindResult[] = [];
     for (const kind of kinds) {
       logger.log(`${kind}: checkpoint, then ${options.inserts} rows, ${options.batch} per transaction`);
-      results.push(
-        await measureInserts(client, tables.get(kind)!, kind, { rowsBefore: options.rows, ...options }),
-      );
+      const { rows: rowsBefore, inserts, batch } = options;
+      results.push(await measureInserts(client, kind, { rowsBefore, inserts, batch }));
     }
     const version = await client.query<{ server_version: string }>('show server_version');
     const [random, ordered] = results;
@@ -69,7 +66,7 @@ async function main() {
   }
 }
 
-const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 2) : null);
+const shown = (value: number) => (Number.isFinite(value) ? value : '–');
 
 function printReport(report: KeyBenchReport): void {
   const { rows, inserts, batch } = report.options;
@@ -91,7 +88,7 @@ function printReport(report: KeyBenchReport): void {
       ].join(' '),
     ),
     '',
-    `random ÷ time-ordered: WAL ${report.ratios.walBytes ?? '–'}×, full-page images ${report.ratios.fullPageImages ?? '–'}×`,
+    `random ÷ time-ordered: WAL ${shown(report.ratios.walBytes)}×, full-page images ${shown(report.ratios.fullPageImages)}×`,
     'WAL and full-page images are server-wide: run it on an otherwise idle server.',
     '',
   ];

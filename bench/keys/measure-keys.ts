@@ -23,19 +23,19 @@ export interface KeyKindResult {
 
 const CHUNK = 10_000;
 
+const tableOf = (kind: KeyKind) => `inbox_${kind.replace('-', '_')}`;
+
 /** A table shaped like `messaging_inbox`: every consumer's dedupe record, keyed by event id. */
-export async function createInboxTable(client: Client, kind: KeyKind): Promise<string> {
-  const table = `inbox_${kind.replace('-', '_')}`;
+export async function createInboxTable(client: Client, kind: KeyKind): Promise<void> {
+  const table = tableOf(kind);
   await client.query(`create table ${table} (
     consumer_group text not null, event_id uuid not null, event_type text not null,
     processed_at timestamptz not null default now(), primary key (consumer_group, event_id))`);
   await client.query(`create index ${table}_processed_at on ${table} (processed_at)`);
-  return table;
 }
 
-export async function fill(client: Client, table: string, kind: KeyKind, rows: number): Promise<void> {
-  for (let done = 0; done < rows; done += CHUNK)
-    await insert(client, table, kind, Math.min(CHUNK, rows - done));
+export async function fill(client: Client, kind: KeyKind, rows: number): Promise<void> {
+  for (let done = 0; done < rows; done += CHUNK) await insert(client, kind, Math.min(CHUNK, rows - done));
 }
 
 /**
@@ -44,15 +44,15 @@ export async function fill(client: Client, table: string, kind: KeyKind, rows: n
  */
 export async function measureInserts(
   client: Client,
-  table: string,
   kind: KeyKind,
   options: { rowsBefore: number; inserts: number; batch: number },
 ): Promise<KeyKindResult> {
+  const table = tableOf(kind);
   await client.query('checkpoint');
   const before = await walPosition(client);
   const started = now();
   for (let done = 0; done < options.inserts; done += options.batch)
-    await insert(client, table, kind, Math.min(options.batch, options.inserts - done));
+    await insert(client, kind, Math.min(options.batch, options.inserts - done));
   const seconds = (now() - started) / 1000;
   const after = await walPosition(client);
   const { rows } = await client.query<{ count: number; pk_bytes: string }>(
@@ -75,10 +75,10 @@ export async function measureInserts(
   };
 }
 
-async function insert(client: Client, table: string, kind: KeyKind, count: number): Promise<void> {
+async function insert(client: Client, kind: KeyKind, count: number): Promise<void> {
   const ids = Array.from({ length: count }, () => KEY_KINDS[kind]());
   await client.query(
-    `insert into ${table} (consumer_group, event_id, event_type)
+    `insert into ${tableOf(kind)} (consumer_group, event_id, event_type)
      select 'bench.order-service', id, 'PaymentProcessed' from unnest($1::uuid[]) as id`,
     [ids],
   );

@@ -23,6 +23,7 @@ import { BenchOptions, parseOptions } from './options';
 import { gitCommit, machine, runBenchmark } from './run-info';
 import { BenchReport, Limits, printReport, writeReport } from './report';
 import { runStep, StepContext, StepResult } from './step';
+import { ratio } from './stats';
 import { SAGA_SERVICES } from '@orderflow/testing';
 import { BenchSystem, gatewayGroup } from './system';
 
@@ -216,8 +217,5 @@ async function measureLimits(
     },
   };
 }
-
-const ratio = (a: number | undefined, b: number) =>
-  a === undefined || !b ? NaN : Math.round((a / b) * 100) / 100;
 
 runBenchmark(main, logger);

@@ -22,6 +22,10 @@ export function percentiles(values: number[]): Percentiles {
 
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
+/** a ÷ b to two decimals; NaN (null in the JSON) when either is missing or b is 0. */
+export const ratio = (a: number | undefined, b: number) =>
+  a === undefined || !b ? NaN : Math.round((a / b) * 100) / 100;
+
 /** Epoch milliseconds with sub-millisecond precision. */
 export const now = () => performance.timeOrigin + performance.now();
 
