@@ -9,6 +9,7 @@ import { cpuProbe, timeCpuWorkload } from '../limits/cpu-probe';
 import { measureHttpCeiling } from '../limits/http-ceiling';
 import { measureKafkaFloor } from '../limits/kafka-floor';
 import { measurePgCeiling } from '../limits/pg-ceiling';
+import { measurePgRoundTrip } from '../limits/pg-round-trip';
 import { seedCatalog, SEEDED_STOCK } from './catalog';
 import { CustomerSockets } from './customers';
 import { RoundRobinClient } from './http-client';
@@ -180,6 +181,9 @@ async function warmUp(ctx: StepContext, options: BenchOptions): Promise<StepResu
   }
 }
 
+/** Past this much idle a round trip stops getting slower (measured: from about 5 ms on). */
+const ROUND_TRIP_IDLE_MS = 20;
+
 async function measureLimits(
   options: BenchOptions,
   steps: StepResult[],
@@ -187,6 +191,8 @@ async function measureLimits(
 ): Promise<Limits> {
   logger.log(`limits: pgbench (${options.pgClients} clients, ${options.limitSeconds} s)`);
   const postgres = await measurePgCeiling({ clients: options.pgClients, seconds: options.limitSeconds });
+  logger.log(`limits: Postgres round trip, back to back and after ${ROUND_TRIP_IDLE_MS} ms idle`);
+  const postgresRoundTrip = await measurePgRoundTrip({ samples: 200, idleMs: ROUND_TRIP_IDLE_MS });
   logger.log('limits: Kafka floor (5 hops)');
   const kafka = await measureKafkaFloor({
     seconds: options.limitSeconds,
@@ -200,6 +206,7 @@ async function measureLimits(
   const lightest = steps.reduce<StepResult | undefined>((a, s) => (a && a.rate <= s.rate ? a : s), undefined);
   return {
     postgres,
+    postgresRoundTrip,
     kafka,
     http,
     ratios: {

@@ -3,6 +3,7 @@ import { CPU_DRIFT_FLAG_PERCENT, CpuProbe } from '../limits/cpu-probe';
 import { HttpCeiling } from '../limits/http-ceiling';
 import { KafkaFloor } from '../limits/kafka-floor';
 import { PgCeiling } from '../limits/pg-ceiling';
+import { PgRoundTrip } from '../limits/pg-round-trip';
 import { latencyChart } from './chart';
 import { Invariant } from './invariants';
 import { brokerStillCompiling } from './metrics/broker-jit';
@@ -13,6 +14,7 @@ import { StepResult } from './step';
 
 export interface Limits {
   postgres: PgCeiling;
+  postgresRoundTrip: PgRoundTrip;
   kafka: KafkaFloor;
   http: HttpCeiling;
   ratios: {
@@ -149,9 +151,10 @@ export function printReport(report: BenchReport): void {
       .join(', ')}`,
   );
   if (report.limits) {
-    const { postgres, kafka, http, ratios } = report.limits;
+    const { postgres, postgresRoundTrip: trip, kafka, http, ratios } = report.limits;
     out.push(
-      `limits: Postgres ${postgres.commitsPerSecond} commits/s (pgbench, ${postgres.clients} clients); ` +
+      `limits: Postgres ${postgres.commitsPerSecond} commits/s (pgbench, ${postgres.clients} clients), ` +
+        `round trip p50 ${trip.backToBackUs.p50} µs back to back, ${trip.afterIdleUs.p50} µs after ${trip.afterIdleUs.idleMs} ms idle; ` +
         `Kafka 5-hop floor p50 ${kafka.latency.p50} / p99 ${kafka.latency.p99} ms${floorJit(kafka)}, ${kafka.throughput.messagesPerSecond} msgs/s; ` +
         `HTTP no-op Nest ${http.requestsPerSecond} req/s`,
     );
