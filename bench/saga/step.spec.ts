@@ -1,6 +1,6 @@
 import type { Customer } from './customers';
 import type { Arrival } from './load-generator';
-import { judge, postErrors } from './step';
+import { bySecond, judge, postErrors } from './step';
 
 const customer = { id: 'c-1' } as unknown as Customer;
 const arrival = (fields: Partial<Arrival>): Arrival => ({
@@ -45,5 +45,24 @@ describe('a step’s POST errors', () => {
     };
     expect(judge(step)).toEqual(['2 POST errors']);
     expect(judge({ ...step, errors: postErrors([arrival({ orderId: 'o-1' })]) })).toEqual([]);
+  });
+});
+
+describe('a step’s latency per second', () => {
+  it('groups the orders by the second they were due in, in order, and leaves out seconds with none', () => {
+    const start = 10_000;
+    const latency = (dueAfterMs: number, ms: number) => ({
+      kind: 'success',
+      scheduledAt: start + dueAfterMs,
+      ms,
+    });
+    const seconds = bySecond(
+      [latency(2_500, 40), latency(0, 10), latency(999, 30), latency(2_000, 20)],
+      start,
+    );
+    expect(seconds.map(({ second, count, p50, max }) => ({ second, count, p50, max }))).toEqual([
+      { second: 0, count: 2, p50: 10, max: 30 },
+      { second: 2, count: 2, p50: 20, max: 40 },
+    ]);
   });
 });

@@ -24,6 +24,8 @@ export interface StepResult {
   postLatencyMs: Percentiles;
   terminalLatencyMs: Percentiles;
   terminalLatencyByOutcomeMs: Record<string, Percentiles>;
+  /** The same per second of the step, by when each order was due: a stall shows as a run of slow seconds. */
+  terminalLatencyBySecondMs: Array<{ second: number } & Percentiles>;
   hopLatencyMs: HopLatency;
   stageLatencyMs: StageLatency;
   /** The Kafka messages the stage latencies were read from, and how long reading them took. */
@@ -134,6 +136,7 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
     postLatencyMs: percentiles(arrivals.map((a) => a.answeredAt! - a.scheduledAt)),
     terminalLatencyMs: percentiles(outcomes.latencies.map((l) => l.ms)),
     terminalLatencyByOutcomeMs: byOutcome(outcomes.latencies),
+    terminalLatencyBySecondMs: bySecond(outcomes.latencies, stepStart),
     stageLatencyMs: stages.latency,
     stageSource: stages.source,
     hopLatencyMs: await hopLatency(
@@ -203,8 +206,10 @@ async function waitForTerminal(ctx: StepContext, accepted: Arrival[], deadline: 
   }
 }
 
-interface OutcomeLatency {
+export interface OutcomeLatency {
   kind: string;
+  /** When the order's POST was due (epoch ms). */
+  scheduledAt: number;
   ms: number;
 }
 
@@ -234,7 +239,11 @@ async function classify(ctx: StepContext, arrivals: Arrival[]) {
       unseen.push(arrival);
       continue;
     }
-    latencies.push({ kind: arrival.kind, ms: seen.at - arrival.scheduledAt });
+    latencies.push({
+      kind: arrival.kind,
+      scheduledAt: arrival.scheduledAt,
+      ms: seen.at - arrival.scheduledAt,
+    });
     if (seen.status !== EXPECTED_TERMINAL[arrival.kind]) {
       errors.wrongOutcome += 1;
       if (errors.samples.length < MAX_ERROR_SAMPLES)
@@ -303,4 +312,21 @@ function sampleBacklog(ctx: StepContext) {
       return { maxOutbox, maxLag, maxForeignMembers, ownQueriesByDatabase: ownQueries };
     },
   };
+}
+
+/** Percentiles of the orders due in each second since `start`, in order; seconds with none are left out. */
+export function bySecond(
+  latencies: OutcomeLatency[],
+  start: number,
+): Array<{ second: number } & Percentiles> {
+  const seconds = new Map<number, number[]>();
+  for (const { scheduledAt, ms } of latencies) {
+    const second = Math.floor((scheduledAt - start) / 1_000);
+    const values = seconds.get(second) ?? [];
+    values.push(ms);
+    seconds.set(second, values);
+  }
+  return [...seconds]
+    .sort(([a], [b]) => a - b)
+    .map(([second, values]) => ({ second, ...percentiles(values) }));
 }
