@@ -24,7 +24,7 @@ export interface BenchOptions {
   skus: number;
   /** Seconds after a step's last arrival within which every order of the step must be terminal. */
   drainSeconds: number;
-  /** Which limits to measure: all three, or none (the short form). */
+  /** Which limits to measure: all of them, or none (the short form). */
   limits: 'all' | 'none';
   limitSeconds: number;
   pgClients: number;
@@ -60,7 +60,7 @@ const USAGE = `npm run bench -- [options]
   --mix 90/5/5                   success / declined (tok_declined) / rejected (unknown SKU), percent
   --skus 1000                    catalog size seeded before the run
   --drain-seconds 30             every order of a step must be terminal this long after its last arrival
-  --limits all|none              measure the machine's limits (pgbench, Kafka floor, HTTP ceiling)
+  --limits all|none              measure the machine's limits (pgbench, Postgres round trip, Kafka floor, HTTP ceiling)
   --limit-seconds 10             duration of each limit measurement
   --pg-clients 32                pgbench clients
   --keep-going                   do not stop at the first unsustainable step
