@@ -5,7 +5,8 @@
 #   source tools/bootstrap-node.sh
 _of_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _of_want="$(tr -dc '0-9' <"$_of_root/.nvmrc")"
-_of_min_minor=16
+# The oldest minor of that major the project runs on, from package.json's engines (">=24.16 <25").
+_of_min_minor="$(sed -n 's/.*"node": *">=[0-9]*\.\([0-9]*\).*/\1/p' "$_of_root/package.json")"
 # Prints 1 when the node binary given is of the wanted major and at least its minimum minor.
 _of_fits() {
   "$1" -p "const [a, b] = process.versions.node.split('.').map(Number); +(a === $_of_want && b >= $_of_min_minor)" 2>/dev/null || echo 0

@@ -38,10 +38,11 @@ async function main() {
       await createInboxTable(client, kind);
       await fill(client, kind, options.rows);
     }
+    const { outDir, ...measured } = options;
+    const { rows: rowsBefore, inserts, batch } = measured;
     const results: KeyKindResult[] = [];
     for (const kind of kinds) {
-      logger.log(`${kind}: checkpoint, then ${options.inserts} rows, ${options.batch} per transaction`);
-      const { rows: rowsBefore, inserts, batch } = options;
+      logger.log(`${kind}: checkpoint, then ${inserts} rows, ${batch} per transaction`);
       results.push(await measureInserts(client, kind, { rowsBefore, inserts, batch }));
     }
     const version = await client.query<{ server_version: string }>('show server_version');
@@ -51,7 +52,7 @@ async function main() {
       commit: gitCommit(),
       machine: machine(),
       postgres: version.rows[0].server_version,
-      options: { rows: options.rows, inserts: options.inserts, batch: options.batch },
+      options: measured,
       results,
       ratios: {
         walBytes: ratio(random.walBytes, ordered.walBytes),
@@ -59,7 +60,7 @@ async function main() {
       },
     };
     printReport(report);
-    logger.log(`wrote ${writeJsonReport(options.outDir, 'keys-', report)}`);
+    logger.log(`wrote ${writeJsonReport(outDir, 'keys-', report)}`);
   } finally {
     await client.end();
     await db.drop();
