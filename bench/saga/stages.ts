@@ -17,7 +17,8 @@ import { percentiles, Percentiles } from './stats';
  *   acknowledgement, and the broker's round trip falls into delivery;
  * - delivery: the consumer's `messaging_inbox.processed_at` − the record's timestamp, per (consumer
  *   group, event type): sent → the consumer's transaction for it began (the broker's write, fetch,
- *   queueing, batching).
+ *   queueing, batching). Only for the consumers that keep an inbox: notification-service and the
+ *   gateway dedupe by their own records (ADR 0055), and the gateway's end is the socket anyway.
  * A hop of the saga is relay + delivery + the handler's own transaction. All clocks are this
  * machine's (services, Postgres, the producers).
  */

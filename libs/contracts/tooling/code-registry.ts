@@ -56,7 +56,7 @@ export function scanCodeRegistry(appsDir: string, repoRoot: string): CodeRegistr
 
 /**
  * The event types of a pattern argument: `'X'` or `['X', 'Y']`, the list optionally followed by an
- * options object (`{ duplicates: 'pass' }`); undefined if it is anything else.
+ * options object (`{ dedupe: 'own-records' }`); undefined if it is anything else.
  */
 function eventTypesOf(argument: string): string[] | undefined {
   const list = /^\[([^\]]*)\]\s*(.*)$/s.exec(argument);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
-import { waitFor } from '@orderflow/testing';
-import { envelopeHeaders } from '../src';
-import { fixtureEvent } from './fixture/fixture-events';
+import { statusChangedPayload, waitFor } from '@orderflow/testing';
+import { fixtureEvent, testEventHeaders } from './fixture/fixture-events';
 import { MessagingTestBed, withTestBed } from './support/test-bed';
 
 describe('idempotent consumer (fixture service processes, real Postgres and Kafka)', () => {
@@ -13,20 +12,14 @@ describe('idempotent consumer (fixture service processes, real Postgres and Kafk
     const a = await bed.start('a').ready();
     const orderId = randomUUID();
     const eventId = randomUUID();
-    const message = (id: string, seq: number) => ({
-      key: orderId,
-      value: JSON.stringify(fixtureEvent(orderId, seq)),
-      headers: envelopeHeaders({
-        eventId: id,
-        type: 'OrderCreated',
-        version: 1,
-        occurredAt: new Date().toISOString(),
-        producer: 'test',
-        correlationId: orderId,
-        causationId: null,
-        trace: {},
-      }),
-    });
+    const message = (id: string, seq: number) => {
+      const payload = fixtureEvent(orderId, seq);
+      return {
+        key: orderId,
+        value: JSON.stringify(payload),
+        headers: testEventHeaders(id, 'OrderCreated', payload),
+      };
+    };
     const producer = bed.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     try {
@@ -91,4 +84,43 @@ describe('idempotent consumer (fixture service processes, real Postgres and Kafk
       duplicate: 0,
     });
   }, 60_000);
+
+  it('hands every delivery to a handler that dedupes by its own records, and keeps no inbox record for it', async () => {
+    const service = await bed.start('own', { statusHandler: true }).ready();
+    const orderId = randomUUID();
+    const payload = statusChangedPayload(orderId, 'INVENTORY_RESERVED', 2);
+    const statusChanged = {
+      key: orderId,
+      value: JSON.stringify(payload),
+      headers: testEventHeaders(randomUUID(), 'OrderStatusChanged', payload),
+    };
+    const producer = bed.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: bed.statusTopic,
+        messages: [statusChanged, statusChanged, statusChanged],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    await service.produce({ orderIds: [orderId], perOrder: 1 });
+    await bed.waitForEffects(1);
+    const outcomes = await waitFor('three status deliveries', async () => {
+      const seen = await service.outcomes();
+      return seen.statusDeliveries >= 3 && seen;
+    });
+
+    expect({
+      statusDeliveries: outcomes.statusDeliveries,
+      processed: outcomes.processed,
+      duplicate: outcomes.duplicate,
+    }).toEqual({ statusDeliveries: 3, processed: 4, duplicate: 0 });
+    expect(await bed.query('select version from fixture_status where order_id = $1', [orderId])).toEqual([
+      { version: 2 },
+    ]);
+    const [created] = await bed.query<{ event_id: string }>('select event_id from fixture_effect');
+    const inbox = await bed.query<{ event_id: string }>('select event_id from messaging_inbox');
+    expect(inbox.map((row) => row.event_id)).toEqual([created.event_id]);
+  });
 });

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
+import type { EventPayloads } from '@orderflow/contracts';
 import { handlerTestDb } from '@orderflow/testing';
 import {
   DeadLetterPublisher,
-  envelopeHeaders,
   EventContext,
   EventEnvelope,
   EventProcessor,
   OutboxWriter,
   transactionsOf,
 } from '../src';
+import { testEventHeaders } from './fixture/fixture-events';
 
 /**
  * Two runs of events (two partitions' batches, one transaction each) for the same two orders in
@@ -26,35 +27,24 @@ describe('runs of events lock their keys up front (Postgres)', () => {
     await db?.close();
   });
 
-  const message = (orderId: string, offset: number): KafkaMessage => ({
-    key: Buffer.from(orderId),
-    value: Buffer.from(
-      JSON.stringify({
-        orderId,
-        customerId: 'alice',
-        reservationId: randomUUID(),
-        items: [{ sku: 'SKU-1', quantity: 1 }],
-        reason: 'card_declined',
-      }),
-    ),
-    offset: String(offset),
-    timestamp: '0',
-    attributes: 0,
-    headers: Object.fromEntries(
-      Object.entries(
-        envelopeHeaders({
-          eventId: randomUUID(),
-          type: 'InventoryReleased',
-          version: 1,
-          occurredAt: new Date().toISOString(),
-          producer: 'test',
-          correlationId: orderId,
-          causationId: null,
-          trace: {},
-        }),
-      ).map(([name, value]) => [name, Buffer.from(value)]),
-    ),
-  });
+  const message = (orderId: string, offset: number): KafkaMessage => {
+    const payload: EventPayloads['InventoryReleased'] = {
+      orderId,
+      customerId: 'alice',
+      reservationId: randomUUID(),
+      items: [{ sku: 'SKU-1', quantity: 1 }],
+      reason: 'card_declined',
+    };
+    const headers = testEventHeaders(randomUUID(), 'InventoryReleased', payload);
+    return {
+      key: Buffer.from(orderId),
+      value: Buffer.from(JSON.stringify(payload)),
+      offset: String(offset),
+      timestamp: '0',
+      attributes: 0,
+      headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Buffer.from(value)])),
+    };
+  };
 
   it('applies both runs in one transaction each, one after the other', async () => {
     const [a, b] = [randomUUID(), randomUUID()];

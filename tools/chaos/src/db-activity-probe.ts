@@ -53,7 +53,7 @@ export class DbActivityProbe {
 
   constructor(
     private readonly url: string,
-    private readonly app: string,
+    readonly app: string,
   ) {}
 
   /** Runs `work` with a probe of `app`'s database, closing it whatever happens. */

@@ -136,7 +136,7 @@ export async function killMidWork(
 
 /**
  * A gateway instance is killed while status pushes flow: the gateways' shared consumer applied
- * OrderStatusChanged events in two windows in a row (their projection's inbox). Its clients must
+ * OrderStatusChanged events in two windows in a row (their projection changed). Its clients must
  * then reconnect and still end showing every final status.
  */
 async function killUnderLoad(
@@ -181,6 +181,21 @@ async function awaitFlow(
 }
 
 /**
+ * Whether the app applied an event within the last $1 ms, as its database shows it: by its inbox,
+ * or, for the consumers that keep none (ADR 0055), by their own records.
+ */
+export function recentlyAppliedSql(app: string): string {
+  const [table, column] =
+    app === 'gateway'
+      ? ['order_status_projection', 'updated_at']
+      : app === 'notification-service'
+        ? ['notifications', 'sent_at']
+        : ['messaging_inbox', 'processed_at'];
+  return `select exists (select 1 from ${table}
+                          where ${column} > now() - make_interval(secs => $1::double precision / 1000)) as recent`;
+}
+
+/**
  * Waits until the target's consumer is applying events: one applied within the last
  * FLOW_WINDOW_MS, twice in a row a window apart (a burst of catch-up after a rejoin is not yet
  * flow). False past the bound.
@@ -190,11 +205,7 @@ async function waitForFlow(probe: DbActivityProbe, boundMs: number): Promise<boo
   let seen = 0;
   do {
     const [row] = await probe
-      .query<{ recent: boolean }>(
-        `select exists (select 1 from messaging_inbox
-                         where processed_at > now() - make_interval(secs => $1::double precision / 1000)) as recent`,
-        [FLOW_WINDOW_MS],
-      )
+      .query<{ recent: boolean }>(recentlyAppliedSql(probe.app), [FLOW_WINDOW_MS])
       .catch(() => [{ recent: false }]); // database cut off by another fault: not flowing
     seen = row.recent ? seen + 1 : 0;
     if (seen >= 2) return true;

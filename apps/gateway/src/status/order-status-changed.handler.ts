@@ -11,10 +11,11 @@ import { StatusFanout } from './status-fanout';
  * at a time (one statement per run). Events of one order share a partition and are handled in
  * order, so pushes leave in version order; a stale one (overtaken) is not pushed.
  *
- * Pushes are at least once: a redelivered event (`duplicates: 'pass'`) that is still the order's
- * current version is pushed again, since its first push may never have left (the instance died
- * between commit and push, or the commit's answer was lost and the run retried). The projection's
- * version guard keeps the redelivery from changing anything; clients drop what they have seen.
+ * The projection is its own dedupe record (`dedupe: 'own-records'`, ADR 0055): its version guard
+ * keeps a redelivered event from changing anything, so the consumer keeps no inbox for it.
+ * Pushes are at least once: a redelivered event that is still the order's current version is
+ * pushed again, since its first push may never have left (the instance died between commit and
+ * push, or the commit's answer was lost and the run retried); clients drop what they have seen.
  */
 @Controller()
 export class OrderStatusChangedHandler {
@@ -24,7 +25,7 @@ export class OrderStatusChangedHandler {
     private readonly fanout: StatusFanout,
   ) {}
 
-  @EventBatchPattern(['OrderStatusChanged'], { duplicates: 'pass' })
+  @EventBatchPattern(['OrderStatusChanged'], { dedupe: 'own-records' })
   async handle(
     @Payload() events: Array<IncomingEvent<'OrderStatusChanged'>>,
     @Ctx() ctx: BatchEventContext,

@@ -26,7 +26,10 @@ interface Wanted {
 /**
  * OrderStatusChanged → at most one notification per (order, kind). A consumer run claims its
  * records in one statement (unique (order_id, kind); a concurrent duplicate waits, then does
- * nothing) and calls the channel for each claimed one inside the same transaction, in run order:
+ * nothing). That record is the handler's dedupe (`dedupe: 'own-records'`, ADR 0055): a redelivered
+ * event finds it and sends nothing, so the consumer keeps no inbox, and a status that notifies no
+ * one costs no write at all. The channel is called for each claimed record inside the same
+ * transaction, in run order:
  * if sending fails, the claims roll back and the events are retried. A crash after the channel
  * accepted but before commit can send twice (at-least-once towards the channel); the record
  * itself is exactly once.
@@ -38,7 +41,7 @@ export class NotifyCustomerHandler {
     @Inject(SERVICE_CONFIG) private readonly config: Pick<NotificationConfig, 'NOTIFICATION_EMAIL_DOMAIN'>,
   ) {}
 
-  @EventBatchPattern(['OrderStatusChanged'])
+  @EventBatchPattern(['OrderStatusChanged'], { dedupe: 'own-records' })
   async handle(@Payload() events: StatusChanged[], @Ctx() ctx: BatchEventContext): Promise<NotifyOutcome[]> {
     const outcomes: NotifyOutcome[] = events.map(() => 'no-notification');
     const wanted = events.flatMap((event, index) => this.wantedBy(event, index));

@@ -12,34 +12,39 @@ export const BATCH_HANDLER_EXTRA = 'orderflow.batchHandler';
 /** Identifies one batch handler across the event types it is registered for. */
 export interface BatchHandlerGroup {
   readonly types: readonly EventType[];
-  /** Whether redelivered events (already in the inbox) are passed to it too (see `duplicates`). */
-  readonly passDuplicates: boolean;
+  /** How its redeliveries are recognised (see `EventBatchOptions.dedupe`). */
+  readonly dedupe: 'inbox' | 'own-records';
 }
 
 export interface EventBatchOptions {
   /**
-   * `drop` (default): events this group has already applied never reach the handler.
-   * `pass`: they do, marked by `ctx.isDuplicate(event)`, for a handler whose after-commit side
-   * effect (a push to clients) must happen at least once: a redelivery after a crash between commit
-   * and side effect, or after a lost commit acknowledgement, is its only chance to repeat it. The
-   * handler must not apply a duplicate's effects again, nor publish for it.
+   * `inbox` (default): the consumer records each event's id in its inbox, in the run's transaction,
+   * and events already recorded never reach the handler.
+   *
+   * `own-records`: the handler's own writes are its dedupe record, and the consumer records
+   * nothing: every delivery reaches it, redelivered or not (ADR 0055). Only for a handler that
+   * publishes nothing (`ctx.publish` throws) and whose every write is keyed by what the event
+   * decides, so that applying it again changes nothing: a row per (order, kind) inserted with
+   * ON CONFLICT DO NOTHING, or a version-guarded upsert. It can then also repeat an after-commit
+   * side effect that a crash may have lost (the gateway's push, ADR 0044).
    */
-  duplicates?: 'drop' | 'pass';
+  dedupe?: 'inbox' | 'own-records';
 }
 
 /**
  * Subscribes a handler that applies a run of events at once: it receives the fresh events of a
- * consumer run (in partition order, duplicates already removed) as `IncomingEvent[]` and a
- * BatchEventContext, and must leave the same effects as applying them one after another. Consecutive
- * events of its types in a run go to one call; after a failure the consumer calls it again with
- * one event at a time, so a bad event is retried or dead-lettered alone.
+ * consumer run (in partition order; duplicates already removed, unless it dedupes by its own
+ * records) as `IncomingEvent[]` and a BatchEventContext, and must leave the same effects as
+ * applying them one after another. Consecutive events of its types in a run go to one call; after
+ * a failure the consumer calls it again with one event at a time, so a bad event is retried or
+ * dead-lettered alone.
  *
  * Why: a handler that reads and locks the rows of the whole run in one statement and writes them in
  * one more costs a few round trips per run instead of a few per event, and holds its row locks for
  * those few round trips only (docs/adr/0043-*).
  */
 export function EventBatchPattern(types: EventType[], options: EventBatchOptions = {}): MethodDecorator {
-  const group: BatchHandlerGroup = { types, passDuplicates: options.duplicates === 'pass' };
+  const group: BatchHandlerGroup = { types, dedupe: options.dedupe ?? 'inbox' };
   return EventPattern(types, { [BATCH_HANDLER_EXTRA]: group });
 }
 
@@ -58,18 +63,10 @@ export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
     readonly manager: EntityManager,
     /** The trace context of each event's CONSUMER span, by event id. */
     private readonly traceOf: (eventId: string) => Context | undefined,
-    /**
-     * The events of `events` this group applied before (only with `duplicates: 'pass'`), by identity:
-     * a run can hold one event twice, and then only the second is a duplicate.
-     */
-    private readonly duplicates: ReadonlySet<EventEnvelope> = new Set(),
+    /** False for a handler that dedupes by its own records: a redelivery would publish again. */
+    private readonly mayPublish = true,
   ) {
     super([events]);
-  }
-
-  /** Whether this group applied the event before: repeat its side effect only, never its effects. */
-  isDuplicate(event: EventEnvelope): boolean {
-    return this.duplicates.has(event);
   }
 
   publish<K extends EventType>(
@@ -82,9 +79,9 @@ export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
      */
     options: { key?: string; causationId?: string; trace?: TraceCarrier } = {},
   ): void {
-    if (this.isDuplicate(cause))
+    if (!this.mayPublish)
       throw new Error(
-        `${cause.type} ${cause.eventId} was applied before; its follow-ups are in the outbox already`,
+        `a handler that dedupes by its own records publishes nothing (${type} for ${cause.type} ${cause.eventId}): a redelivery would publish it again`,
       );
     this.pending.push({
       type,

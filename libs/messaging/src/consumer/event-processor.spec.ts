@@ -146,10 +146,11 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
       alreadyApplied?: string[];
       badEventId?: string;
       unhandled?: string;
-      passDuplicates?: boolean;
+      ownRecords?: boolean;
     } = {},
   ) {
     const committed = new Set(options.alreadyApplied ?? []);
+    let inboxStatements = 0;
     const outboxStatements: string[][] = [];
     const batchCalls: string[][] = [];
     const singleCalls: string[] = [];
@@ -160,6 +161,7 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
         queryRunner: { isTransactionActive: true },
         query: async (sql: string, params: unknown[]) => {
           if (sql.includes('messaging_inbox')) {
+            inboxStatements++;
             const fresh = (params[1] as string[]).filter((e) => !committed.has(e) && !inbox.has(e));
             for (const e of fresh) inbox.add(e);
             return fresh.map((event_id) => ({ event_id }));
@@ -173,7 +175,8 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
       for (const e of inbox) committed.add(e);
       return result;
     };
-    const group = { types: ['InventoryReleased'] as const, passDuplicates: options.passDuplicates ?? false };
+    const dedupe = options.ownRecords ? ('own-records' as const) : ('inbox' as const);
+    const group = { types: ['InventoryReleased'] as const, dedupe };
     const processor = new EventProcessor({
       group: 'test-group',
       transaction,
@@ -189,18 +192,19 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
             ? {
                 batch: group,
                 run: async (events, ctx) => {
-                  batchCalls.push(events.map((e) => (ctx.isDuplicate(e) ? `again ${e.eventId}` : e.eventId)));
+                  batchCalls.push(events.map((e) => e.eventId));
                   if (events.some((e) => e.eventId === options.badEventId))
                     throw new PermanentEventError('bad event');
-                  for (const e of events)
-                    if (!ctx.isDuplicate(e)) ctx.publish(e, 'InventoryReleased', e.payload as never);
+                  if (dedupe === 'inbox')
+                    for (const e of events) ctx.publish(e, 'InventoryReleased', e.payload as never);
                 },
               }
             : { run: async (event: EventEnvelope) => void singleCalls.push(event.eventId) },
       retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 1 },
       pause: async () => true,
     });
-    return { processor, outboxStatements, batchCalls, singleCalls, deadLettered };
+    const inboxWrites = () => inboxStatements;
+    return { processor, outboxStatements, batchCalls, singleCalls, deadLettered, inboxWrites };
   }
 
   it('hands the run’s fresh events to one call, in order, and writes what it published in one statement', async () => {
@@ -266,20 +270,31 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
     expect(setup.batchCalls).toEqual([[id(1)]]);
   });
 
-  it("with duplicates: 'pass', hands redelivered events on too, marked, in a run and one by one", async () => {
-    const setup = batchSetup({ alreadyApplied: [id(1)], passDuplicates: true });
+  it('hands every delivery, redelivered or not, to a handler that dedupes by its own records, without an inbox write', async () => {
+    const setup = batchSetup({ alreadyApplied: [id(1)], ownRecords: true });
     const run = [
       messageOf('InventoryReleased', id(1), 1),
       messageOf('InventoryReleased', id(2), 2),
       messageOf('InventoryReleased', id(2), 3),
     ];
 
-    expect(await setup.processor.processChunk('t', 0, run)).toEqual(['duplicate', 'processed', 'duplicate']);
+    expect(await setup.processor.processChunk('t', 0, run)).toEqual(['processed', 'processed', 'processed']);
     expect(await setup.processor.processChunk('t', 0, [messageOf('InventoryReleased', id(2), 4)])).toEqual([
-      'duplicate',
+      'processed',
     ]);
-    expect(setup.batchCalls).toEqual([[`again ${id(1)}`, id(2), `again ${id(2)}`], [`again ${id(2)}`]]);
-    expect(setup.outboxStatements.map((rows) => rows.length)).toEqual([1]);
+    expect(setup.batchCalls).toEqual([[id(1), id(2), id(2)], [id(2)]]);
+    expect(setup.inboxWrites()).toBe(0);
+  });
+
+  it('records the inbox only for the events of handlers that dedupe by it', async () => {
+    const setup = batchSetup({ ownRecords: true });
+    const chunk = [messageOf('InventoryReleased', id(1), 1), messageOf('PaymentFailed', id(2), 2)];
+
+    expect(await setup.processor.processChunk('t', 0, chunk)).toEqual(['processed', 'processed']);
+    expect(await setup.processor.processChunk('t', 0, chunk)).toEqual(['processed', 'duplicate']);
+    expect(setup.batchCalls).toEqual([[id(1)], [id(1)]]);
+    expect(setup.singleCalls).toEqual([id(2)]);
+    expect(setup.inboxWrites()).toBe(2);
   });
 
   it('applies the runs of two partitions in one transaction, one handler call, outcomes per run', async () => {
@@ -307,10 +322,12 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
     expect(setup.deadLettered).toEqual([]);
   });
 
-  it('refuses to publish for a duplicate (its follow-ups were recorded the first time)', () => {
+  it('refuses to publish from a handler that dedupes by its own records (a redelivery would publish again)', () => {
     const event = decodeEnvelope(messageOf('InventoryReleased', id(1), 1));
-    const ctx = new BatchEventContext([event], {} as EntityManager, () => undefined, new Set([event]));
+    const ctx = new BatchEventContext([event], {} as EntityManager, () => undefined, false);
 
-    expect(() => ctx.publish(event, 'InventoryReleased', event.payload as never)).toThrow(/applied before/);
+    expect(() => ctx.publish(event, 'InventoryReleased', event.payload as never)).toThrow(
+      /publishes nothing/,
+    );
   });
 });

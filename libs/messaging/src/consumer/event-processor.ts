@@ -71,9 +71,10 @@ export interface EventProcessorDeps {
 }
 
 /**
- * Applies one Kafka message exactly once per consumer group: the dedupe record, the handler's
- * effects and its outbox rows commit in one transaction; transient failures are retried with
- * backoff; permanent ones and exhausted retries go to the dead-letter topic.
+ * Applies one Kafka message exactly once per consumer group: the dedupe record (the inbox's, or the
+ * handler's own, ADR 0055), the handler's effects and its outbox rows commit in one transaction;
+ * transient failures are retried with backoff; permanent ones and exhausted retries go to the
+ * dead-letter topic.
  */
 export class EventProcessor {
   private readonly logger = new Logger('event-consumer');
@@ -170,7 +171,7 @@ export class EventProcessor {
       const fresh = new Set(
         await this.recordInbox(
           manager,
-          entries.filter((_, i) => handlers[i]).map(({ envelope }) => envelope),
+          entries.filter((_, i) => dedupesByInbox(handlers[i])).map(({ envelope }) => envelope),
         ),
       );
       const outcomes: ProcessOutcome[] = [];
@@ -207,7 +208,7 @@ export class EventProcessor {
   /**
    * One call of a batch handler with the fresh events of `segment`, each in a CONSUMER span of its
    * own (its published events carry that span's context); the events it published are added to
-   * `published`. Duplicates are passed on only to a handler that asked for them.
+   * `published`. A handler that dedupes by its own records gets every event of the segment.
    */
   private async runBatch(
     handler: BatchHandler,
@@ -216,28 +217,23 @@ export class EventProcessor {
     manager: EntityManager,
     published: OutgoingEvent[],
   ): Promise<ProcessOutcome[]> {
-    const spans = new Map<string, ConsumerSpan>();
-    const events: EventEnvelope[] = [];
-    // By identity: a run can hold one event twice (published again), and only the first is fresh.
-    const duplicates = new Set<EventEnvelope>();
+    const ownRecords = handler.batch.dedupe === 'own-records';
+    // A run can hold one event twice (published again): by the inbox, only the first is fresh.
+    const spans = new Map<EventEnvelope, ConsumerSpan>();
     const outcomes = segment.map(({ envelope, delivery, ignored }): ProcessOutcome => {
       if (ignored) return 'ignored';
       const span = startConsumerSpan(this.consumed(envelope, delivery));
-      if (fresh.delete(envelope.eventId)) {
-        spans.set(envelope.eventId, span);
-        events.push(envelope);
+      if (ownRecords || fresh.delete(envelope.eventId)) {
+        spans.set(envelope, span);
         return 'processed';
       }
       span.succeed('duplicate');
-      if (handler.batch.passDuplicates) {
-        events.push(envelope);
-        duplicates.add(envelope);
-      }
       return 'duplicate';
     });
-    if (events.length === 0) return outcomes;
-    const traceOf = (id: string) => spans.get(id)?.context;
-    const ctx = new BatchEventContext(events, manager, traceOf, duplicates);
+    if (spans.size === 0) return outcomes;
+    const events = [...spans.keys()];
+    const contextById = new Map(events.map((event) => [event.eventId, spans.get(event)!.context]));
+    const ctx = new BatchEventContext(events, manager, (id) => contextById.get(id), !ownRecords);
     try {
       await handler.run(events, ctx);
       published.push(...ctx.takePublished());
@@ -286,15 +282,14 @@ export class EventProcessor {
     envelope: EventEnvelope,
     delivery: DeliveryInfo,
     manager: EntityManager,
-    duplicate: boolean,
   ): Promise<OutgoingEvent[]> {
     if (!handler.batch) {
       await handler.run(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
       return [];
     }
     const active = context.active();
-    const duplicates = new Set(duplicate ? [envelope] : []);
-    const ctx = new BatchEventContext([envelope], manager, () => active, duplicates);
+    const mayPublish = handler.batch.dedupe === 'inbox';
+    const ctx = new BatchEventContext([envelope], manager, () => active, mayPublish);
     await handler.run([envelope], ctx);
     return ctx.takePublished();
   }
@@ -357,12 +352,9 @@ export class EventProcessor {
   private applyOnce(envelope: EventEnvelope, delivery: DeliveryInfo): Promise<'processed' | 'duplicate'> {
     return withConsumerSpan(this.consumed(envelope, delivery), () =>
       this.deps.transaction(async (manager) => {
-        const fresh = (await this.recordInbox(manager, [envelope])).length > 0;
         const handler = this.deps.handlerFor(envelope.type)!;
-        const published =
-          fresh || handler.batch?.passDuplicates
-            ? await this.runHandler(handler, envelope, delivery, manager, !fresh)
-            : [];
+        const fresh = !dedupesByInbox(handler) || (await this.recordInbox(manager, [envelope])).length > 0;
+        const published = fresh ? await this.runHandler(handler, envelope, delivery, manager) : [];
         const result = fresh ? ('processed' as const) : ('duplicate' as const);
         return { result, lastWrite: this.deps.outbox.statement(published) };
       }),
@@ -397,6 +389,11 @@ export class EventProcessor {
     );
     return 'dead-lettered';
   }
+}
+
+/** Whether the consumer records the event in its inbox: it has a handler that does not dedupe by its own records. */
+function dedupesByInbox(handler: EventHandler | undefined): boolean {
+  return handler !== undefined && handler.batch?.dedupe !== 'own-records';
 }
 
 /** Indexes of the runs: grouped by topic, topics by their oldest first message (Kafka timestamp). */

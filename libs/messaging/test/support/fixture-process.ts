@@ -18,6 +18,8 @@ export interface FixtureEnv {
   kafkaBrokers?: string;
   /** OUTBOX_RELAY of the instance (default: on). */
   outboxRelay?: OutboxRelayRole;
+  /** Also consume OrderStatusChanged with a handler that dedupes by its own records. */
+  statusHandler?: boolean;
 }
 
 /** A port nobody listens on right now (the OS picks it). */
@@ -94,6 +96,7 @@ export class FixtureProcess {
           FIXTURE_GROUP: this.env.group,
           FIXTURE_INSTANCE: this.env.instance,
           FIXTURE_RELAY: this.env.relay === false ? '0' : '1',
+          FIXTURE_STATUS: this.env.statusHandler ? '1' : '0',
           ...(this.env.kafkaBrokers ? { KAFKA_BROKERS: this.env.kafkaBrokers } : {}),
           ...(this.env.outboxRelay ? { OUTBOX_RELAY: this.env.outboxRelay } : {}),
           LOG_LEVEL: 'info',

@@ -21,6 +21,7 @@ export class MessagingTestBed {
   readonly serviceName = uniqueName('fixture');
   readonly group = `${this.topicPrefix}${this.serviceName}`;
   readonly ordersTopic = `${this.topicPrefix}orders.events`;
+  readonly statusTopic = `${this.topicPrefix}orders.status`;
   readonly dlqTopic = `dlq.${this.group}`;
   private readonly processes: FixtureProcess[] = [];
   private readonly readerGroups: string[] = [];
@@ -47,7 +48,9 @@ export class MessagingTestBed {
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
-      const topics = [this.ordersTopic, this.dlqTopic].filter((topic) => existing.has(topic));
+      const topics = [this.ordersTopic, this.statusTopic, this.dlqTopic].filter((topic) =>
+        existing.has(topic),
+      );
       if (topics.length > 0) await admin.deleteTopics({ topics });
       await admin.deleteGroups([this.group, ...this.readerGroups]).catch(() => undefined); // some never existed
     } finally {
