@@ -5,12 +5,26 @@ import { join } from 'node:path';
 import type { Logger } from '@nestjs/common';
 import { UsageError } from './options';
 
-/** The short commit the benchmark ran at ('unknown' outside a git checkout). */
-export function gitCommit(): string {
+/**
+ * The short commit the benchmark ran at, with `-dirty` when files git tracks differ from it (the
+ * figures are then not that commit's); 'unknown' outside a git checkout.
+ */
+export function gitCommit(cwd = process.cwd()): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd }).toString().trim();
+    return trackedFilesChanged(cwd) ? `${commit}-dirty` : commit;
   } catch {
     return 'unknown';
+  }
+}
+
+function trackedFilesChanged(cwd: string): boolean {
+  try {
+    execFileSync('git', ['diff', '--quiet', 'HEAD'], { cwd, stdio: 'ignore' });
+    return false;
+  } catch (error) {
+    if ((error as { status?: number }).status === 1) return true; // `--quiet`: 1 means "differs"
+    throw error;
   }
 }
 
