@@ -12,3 +12,4 @@ export * from './otlp-receiver';
 export * from './handler-test-db';
 export * from './event-fixtures';
 export * from './tcp-proxy';
+export * from './lock-order-race';

@@ -28,7 +28,10 @@ export class OrderStatusProjection {
       const held = newest.get(snapshot.orderId);
       if (!held || held.version < snapshot.version) newest.set(snapshot.orderId, snapshot);
     }
-    const candidates = [...newest.values()];
+    // In key order: two runs holding the same orders (a partition redelivered during a rebalance)
+    // then wait for each other's row instead of deadlocking. There is no inbox to lock the keys
+    // up front (ADR 0055).
+    const candidates = [...newest.values()].sort((a, b) => compareKeys(a.orderId, b.orderId));
     // Every part of the statement sees the rows as they were before it: `stored` is what the
     // run's snapshots are compared against.
     const rows: Array<{ order_id: string; version: number | null }> = await manager.query(
@@ -74,4 +77,8 @@ export class OrderStatusProjection {
     );
     return rows[0]?.snapshot;
   }
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { EventPayloads, OrderStatus } from '@orderflow/contracts';
-import { statusChangedPayload } from '@orderflow/testing';
+import { raceForLockOrder, statusChangedPayload } from '@orderflow/testing';
 import { envelope, gatewayTestDb } from '../../test/gateway-db';
 import { OrderStatusProjection } from '../projection/order-status-projection';
 import { AfterCommit } from './after-commit';
@@ -99,5 +100,24 @@ describe('gateway status projection, a run at a time, against Postgres', () => {
 
     expect(await stored(a)).toBeUndefined();
     expect(pushesOf(a)).toEqual([]);
+  });
+
+  it('takes the rows of a run in key order, so runs holding the same orders wait instead of deadlocking', async () => {
+    const [first, second] = [randomUUID(), randomUUID()].sort();
+    const projection = new OrderStatusProjection(db.dataSource);
+    const apply = (orderIds: string[], version: number) => (manager: EntityManager) =>
+      projection.applyAll(
+        manager,
+        orderIds.map((id) => changed(id, version === 1 ? 'PENDING' : 'INVENTORY_RESERVED', version).order),
+      );
+
+    await raceForLockOrder(db.dataSource, {
+      aFirst: apply([first], 1),
+      bBoth: apply([second, first], 2),
+      aSecond: apply([second], 1),
+    });
+
+    expect(await stored(first)).toEqual({ version: 2, status: 'INVENTORY_RESERVED' });
+    expect(await stored(second)).toEqual({ version: 2, status: 'INVENTORY_RESERVED' });
   });
 });

@@ -46,10 +46,7 @@ export class NotifyCustomerHandler {
     const outcomes: NotifyOutcome[] = events.map(() => 'no-notification');
     const wanted = events.flatMap((event, index) => this.wantedBy(event, index));
     for (const { index } of wanted) outcomes[index] = 'already-sent';
-    const claimed = await this.claim(
-      ctx.manager,
-      firstPerKey(wanted, ({ message }) => `${message.orderId}\u0000${message.kind}`),
-    );
+    const claimed = await this.claim(ctx.manager, firstPerKey(wanted, claimKey));
     for (const { index, message } of claimed) {
       const { to, subject, body, orderId, kind } = message;
       await this.channel.send({ to, subject, body, orderId, kind });
@@ -76,10 +73,15 @@ export class NotifyCustomerHandler {
     return [{ index, message }];
   }
 
-  /** Inserts the records in one statement; returns those this run inserted, in run order. */
+  /**
+   * Inserts the records in one statement; returns those this run inserted, in run order. Rows go in
+   * in key order: two runs holding the same orders (a partition redelivered during a rebalance) then
+   * wait for each other's row instead of deadlocking, with no inbox to lock the keys first (ADR 0055).
+   */
   private async claim(manager: EntityManager, wanted: Wanted[]): Promise<Wanted[]> {
     if (wanted.length === 0) return [];
-    const ids = wanted.map(() => randomUUIDv7());
+    const ordered = [...wanted].sort((a, b) => compareKeys(claimKey(a), claimKey(b)));
+    const idOf = new Map(ordered.map((w) => [w, randomUUIDv7()]));
     const rows: Array<{ id: string }> = await manager.query(
       `insert into notifications (id, order_id, customer_id, kind, channel, recipient, subject, body, order_version)
        select id, order_id, customer_id, kind, $5, recipient, subject, body, order_version
@@ -87,18 +89,25 @@ export class NotifyCustomerHandler {
            as w (id, order_id, customer_id, kind, recipient, subject, body, order_version)
        on conflict (order_id, kind) do nothing returning id`,
       [
-        ids,
-        wanted.map((w) => w.message.orderId),
-        wanted.map((w) => w.message.customerId),
-        wanted.map((w) => w.message.kind),
+        ordered.map((w) => idOf.get(w)),
+        ordered.map((w) => w.message.orderId),
+        ordered.map((w) => w.message.customerId),
+        ordered.map((w) => w.message.kind),
         this.channel.name,
-        wanted.map((w) => w.message.to),
-        wanted.map((w) => w.message.subject),
-        wanted.map((w) => w.message.body),
-        wanted.map((w) => w.message.version),
+        ordered.map((w) => w.message.to),
+        ordered.map((w) => w.message.subject),
+        ordered.map((w) => w.message.body),
+        ordered.map((w) => w.message.version),
       ],
     );
     const inserted = new Set(rows.map((row) => row.id));
-    return wanted.filter((_, i) => inserted.has(ids[i]));
+    return wanted.filter((w) => inserted.has(idOf.get(w)!));
   }
+}
+
+/** One notification per (order, kind): the record's unique key. */
+const claimKey = ({ message }: Wanted) => `${message.orderId}\u0000${message.kind}`;
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

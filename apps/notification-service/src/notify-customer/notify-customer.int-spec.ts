@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPayloads, OrderStatus } from '@orderflow/contracts';
-import { statusChangedPayload } from '@orderflow/testing';
+import type { EntityManager } from 'typeorm';
+import { BatchEventContext } from '@orderflow/messaging';
+import { raceForLockOrder, statusChangedPayload } from '@orderflow/testing';
 import { RecordingChannel } from '../channels/recording.channel';
 import type { NotificationMessage } from '../channels/notification-channel';
 import { envelope, notificationTestDb } from '../../test/notification-db';
@@ -92,5 +94,22 @@ describe('notification-service against Postgres', () => {
     expect(statements).toBe(1);
     expect(sentFor(a).map((m) => m.kind)).toEqual(['order_received', 'order_confirmed']);
     expect(sentFor(b).map((m) => m.kind)).toEqual(['order_received', 'order_rejected']);
+  });
+
+  it('claims a run in key order, so runs holding the same orders wait instead of deadlocking', async () => {
+    const [first, second] = [randomUUID(), randomUUID()].sort();
+    const received = (orderIds: string[]) => (manager: EntityManager) => {
+      const events = orderIds.map((id) => envelope('OrderStatusChanged', change(id, 'PENDING', 1)));
+      return handler.handle(events, new BatchEventContext(events, manager, () => undefined));
+    };
+
+    await raceForLockOrder(db.dataSource, {
+      aFirst: received([first]),
+      bBoth: received([second, first]),
+      aSecond: received([second]),
+    });
+
+    expect(sentFor(first).map((m) => m.kind)).toEqual(['order_received']);
+    expect(sentFor(second).map((m) => m.kind)).toEqual(['order_received']);
   });
 });

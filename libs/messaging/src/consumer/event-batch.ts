@@ -25,8 +25,9 @@ export interface EventBatchOptions {
    * nothing: every delivery reaches it, redelivered or not (ADR 0055). Only for a handler that
    * publishes nothing (`ctx.publish` throws) and whose every write is keyed by what the event
    * decides, so that applying it again changes nothing: a row per (order, kind) inserted with
-   * ON CONFLICT DO NOTHING, or a version-guarded upsert. It can then also repeat an after-commit
-   * side effect that a crash may have lost (the gateway's push, ADR 0044).
+   * ON CONFLICT DO NOTHING, or a version-guarded upsert. It writes its rows in key order: no inbox
+   * statement locks the run's keys first. It can then also repeat an after-commit side effect that
+   * a crash may have lost (the gateway's push, ADR 0044).
    */
   dedupe?: 'inbox' | 'own-records';
 }
