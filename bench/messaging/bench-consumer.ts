@@ -4,10 +4,13 @@
  * (event id, epoch ms after the consumer's transaction committed) to the parent over IPC.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner, TransactionCommitEvent } from 'typeorm';
 import { configurePool, dataSourceOptions } from '@orderflow/service-defaults';
 import { KAFKA_BROKERS, TcpProxy } from '@orderflow/testing';
 import {
+  BATCH_HANDLER_EXTRA,
+  BatchEventContext,
+  BatchHandlerGroup,
   EventContext,
   EventEnvelope,
   KafkaEventTransport,
@@ -49,17 +52,25 @@ async function main() {
       if (outcome === 'processed' && eventId) consumed.push([eventId, now()]);
     },
   });
-  transport.addHandler(
-    'OrderCreated',
-    async (event: EventEnvelope, ctx: EventContext) => {
-      handling.set(`${ctx.delivery.partition}:${ctx.delivery.offset}`, event.eventId);
-      await ctx.manager.query('insert into bench_effect (event_id, order_id) values ($1, $2)', [
-        event.eventId,
-        event.key,
-      ]);
-    },
-    true,
-  );
+  const effectWrite = process.env.BENCH_EFFECT_WRITE;
+  if (effectWrite === 'awaited' || effectWrite === 'at-commit') {
+    addBatchHandler(transport, dataSource, effectWrite, (ids) => {
+      const at = now();
+      for (const id of ids) consumed.push([id, at]);
+    });
+  } else {
+    transport.addHandler(
+      'OrderCreated',
+      async (event: EventEnvelope, ctx: EventContext) => {
+        handling.set(`${ctx.delivery.partition}:${ctx.delivery.offset}`, event.eventId);
+        await ctx.manager.query('insert into bench_effect (event_id, order_id) values ($1, $2)', [
+          event.eventId,
+          event.key,
+        ]);
+      },
+      true,
+    );
+  }
   const flush = setInterval(() => {
     if (consumed.length === 0) return;
     process.send!({ consumed });
@@ -76,6 +87,41 @@ async function main() {
       .then(() => dataSource.destroy())
       .then(() => process.exit(0));
   });
+}
+
+/**
+ * With BENCH_EFFECT_WRITE, a batch handler instead, as the saga's are: it writes the run's effects
+ * in one statement, awaited or queued for the COMMIT (`writeAtCommit`), and reports the run's event
+ * ids once its transaction has committed.
+ */
+function addBatchHandler(
+  transport: KafkaEventTransport,
+  dataSource: DataSource,
+  write: 'awaited' | 'at-commit',
+  committed: (eventIds: string[]) => void,
+): void {
+  const running = new WeakMap<QueryRunner, string[]>();
+  dataSource.subscribers.push({
+    afterTransactionCommit: ({ queryRunner }: TransactionCommitEvent) => {
+      const ids = running.get(queryRunner);
+      running.delete(queryRunner);
+      if (ids && !queryRunner.isTransactionActive) committed(ids);
+    },
+  });
+  const group: BatchHandlerGroup = { types: ['OrderCreated'], dedupe: 'inbox' };
+  const handler = async (events: EventEnvelope[], ctx: BatchEventContext) => {
+    running.set(
+      ctx.manager.queryRunner!,
+      events.map((event) => event.eventId),
+    );
+    const effects = {
+      sql: 'insert into bench_effect (event_id, order_id) select * from unnest($1::uuid[], $2::text[])',
+      params: [events.map((event) => event.eventId), events.map((event) => event.key)],
+    };
+    if (write === 'at-commit') ctx.writeAtCommit(effects);
+    else await ctx.manager.query(effects.sql, effects.params);
+  };
+  transport.addHandler('OrderCreated', handler, true, { [BATCH_HANDLER_EXTRA]: group });
 }
 
 /**

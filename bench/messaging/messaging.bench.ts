@@ -11,7 +11,9 @@
  * default half the one-event-per-commit throughput, at most 2500), BENCH_SECONDS (default 10),
  * BENCH_DB_LATENCY_MS (default 0: the consumer reaches its database through a proxy holding each
  * chunk that long each way, as over a network), BENCH_PIPELINE (default on: the consumer's pool
- * pipelines transaction boundaries as the services' do; off to measure without).
+ * pipelines transaction boundaries as the services' do; off to measure without), BENCH_EFFECT_WRITE
+ * (default unset: a one-event handler that awaits its insert; `awaited` or `at-commit`: a batch
+ * handler whose one insert per run is awaited, or sent with the COMMIT).
  * Writes bench/messaging/results/latest.json.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -91,6 +93,7 @@ async function main() {
         processes: 'producer (writers + relay) and consumer, each with its own database',
         consumerDatabaseLatencyMsEachWay: Number(process.env.BENCH_DB_LATENCY_MS ?? 0),
         consumerPipeline: process.env.BENCH_PIPELINE !== 'off',
+        consumerEffectWrite: process.env.BENCH_EFFECT_WRITE ?? 'one-event handler, awaited',
         note: 'Kafka, Postgres, both processes and other workloads share this machine',
       },
       throughput,

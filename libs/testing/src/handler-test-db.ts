@@ -9,7 +9,7 @@ import {
   MESSAGING_MIGRATIONS,
   OutboxWriter,
 } from '@orderflow/messaging';
-import { configurePool, dataSourceOptions, transactionWithLastWrite } from '@orderflow/service-defaults';
+import { configurePool, dataSourceOptions, transactionWithLastWrites } from '@orderflow/service-defaults';
 import { createTestDatabase } from './infra';
 
 export interface HandlerTestDbOptions {
@@ -56,38 +56,44 @@ export async function handlerTestDb(options: HandlerTestDbOptions) {
   }
 
   /**
-   * Runs a batch handler (EventBatchPattern) on `events` in one transaction, then writes what it
-   * published, as the consumer does with a run of fresh events.
+   * Runs a batch handler (EventBatchPattern) on `events` in one transaction, then sends its queued
+   * writes and what it published with the COMMIT, as the consumer does with a run of fresh events.
    */
   async function deliverBatch<R>(
     events: EventEnvelope[],
     handle: (events: EventEnvelope[], ctx: BatchEventContext) => Promise<R>,
   ): Promise<R> {
-    return transactionWithLastWrite(dataSource, async (manager) => {
+    return transactionWithLastWrites(dataSource, async (manager) => {
       const ctx = new BatchEventContext(events, manager, () => undefined);
       const result = await handle(events, ctx);
-      return { result, lastWrite: outbox.statement(ctx.takePublished()) };
+      const insert = outbox.statement(ctx.takePublished());
+      return { result, lastWrites: [...ctx.takeWrites(), ...(insert ? [insert] : [])] };
     });
   }
 
   /**
    * Runs a batch handler on `events` in one transaction; returns what it returned and how many SQL
-   * statements it sent (the outbox write after it is the lib's, not counted).
+   * statements it sent, its queued writes included (the outbox write after it is the lib's, not
+   * counted), and how many of those were queued for the COMMIT.
    */
   async function countStatements<E, R>(
     events: E[],
     handle: (events: E[], ctx: BatchEventContext) => Promise<R>,
-  ): Promise<{ statements: number; outcomes: R }> {
+  ): Promise<{ statements: number; atCommit: number; outcomes: R }> {
     return dataSource.transaction(async (manager) => {
       const ctx = new BatchEventContext([], manager, () => undefined);
       const query = manager.query.bind(manager);
       let statements = 0;
       manager.query = (sql: string, params?: unknown[]) => (statements++, query(sql, params));
+      let outcomes: R;
       try {
-        return { outcomes: await handle(events, ctx), statements };
+        outcomes = await handle(events, ctx);
       } finally {
         manager.query = query;
       }
+      const queued = ctx.takeWrites();
+      for (const write of queued) await manager.query(write.sql, write.params);
+      return { outcomes, statements: statements + queued.length, atCommit: queued.length };
     });
   }
 

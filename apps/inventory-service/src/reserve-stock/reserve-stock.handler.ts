@@ -9,6 +9,7 @@ import {
   IncomingEvent,
   PermanentEventError,
 } from '@orderflow/messaging';
+import type { LastWrite } from '@orderflow/service-defaults';
 import type { ReservationDecision, StockRow } from './reservation-decision';
 import { decideInRunOrder, StockTaken } from './reservation-run';
 
@@ -34,7 +35,7 @@ interface DecidedOrder {
  * OrderCreated → reserve every line or none, for a whole consumer run in three statements:
  * 1. claim a reservation row per order (unique per order: an order decided before is skipped);
  * 2. lock the products of every claimed order at once, in SKU order;
- * 3. write all decisions (stock, lines, reservations) at once.
+ * 3. write all decisions (stock, lines, reservations) at once, sent with the COMMIT.
  * The orders are decided in between, in memory and in run order, each seeing what the ones
  * before it took. The product locks are taken in one sorted statement per transaction, so runs
  * sharing SKUs wait for each other instead of deadlocking, and they are held for the run's last
@@ -48,7 +49,7 @@ export class ReserveStockHandler {
   async handle(@Payload() events: OrderCreated[], @Ctx() ctx: BatchEventContext): Promise<ReserveOutcome[]> {
     events.forEach(refuseRepeatedSkus);
     const claimed = await claimReservations(ctx.manager, events);
-    const decided = claimed.length > 0 ? await decideClaimed(ctx.manager, claimed) : [];
+    const decided = claimed.length > 0 ? await decideClaimed(ctx, claimed) : [];
     const outcomes = new Map<string, ReserveOutcome>();
     for (const { order, decision } of decided) {
       publishDecision(ctx, order, decision);
@@ -107,15 +108,18 @@ async function claimReservations(manager: EntityManager, events: OrderCreated[])
   return candidates.filter((c) => inserted.has(c.reservationId));
 }
 
-/** Locks the claimed orders' stock, decides them in run order, writes the decisions: two statements. */
-async function decideClaimed(manager: EntityManager, claimed: ClaimedOrder[]): Promise<DecidedOrder[]> {
-  const stock = await lockStock(manager, skusOf(claimed));
+/**
+ * Locks the claimed orders' stock and decides them in run order: one statement, and the decisions'
+ * write queued for the COMMIT.
+ */
+async function decideClaimed(ctx: BatchEventContext, claimed: ClaimedOrder[]): Promise<DecidedOrder[]> {
+  const stock = await lockStock(ctx.manager, skusOf(claimed));
   const { decided, taken } = decideInRunOrder(claimed, stock);
   const final = decided.map(({ order, decision }) => ({
     order,
     decision: refuseMixedCurrency(order, decision),
   }));
-  await recordDecisions(manager, final, taken);
+  ctx.writeAtCommit(decisionsWrite(final, taken));
   return final;
 }
 
@@ -139,23 +143,19 @@ async function lockStock(manager: EntityManager, skus: string[]): Promise<StockR
 }
 
 /**
- * One round trip for the whole run: the products' counters (one update per SKU, by what the run
+ * One statement for the whole run: the products' counters (one update per SKU, by what the run
  * takes of it in total), every reserved line, and every reservation's outcome. The product rows
  * are already locked (lockStock).
  */
-async function recordDecisions(
-  manager: EntityManager,
-  decided: DecidedOrder[],
-  taken: StockTaken[],
-): Promise<void> {
+function decisionsWrite(decided: DecidedOrder[], taken: StockTaken[]): LastWrite {
   const lines = decided.flatMap(({ order, decision }) =>
     decision.outcome === 'reserve'
       ? decision.lines.map((line) => ({ reservationId: order.reservationId, ...line }))
       : [],
   );
   const outcomes = decided.map(reservationOutcome);
-  await manager.query(
-    `with stock as (
+  return {
+    sql: `with stock as (
        update products p
           set available = p.available - t.quantity, reserved = p.reserved + t.quantity, updated_at = now()
          from unnest($1::text[], $2::int[]) as t (sku, quantity)
@@ -170,7 +170,7 @@ async function recordDecisions(
        from unnest($7::uuid[], $8::text[], $9::text[], $10::bigint[], $11::text[])
          as d (id, status, reason, total_cents, currency)
       where r.id = d.id`,
-    [
+    params: [
       taken.map((t) => t.sku),
       taken.map((t) => t.quantity),
       lines.map((line) => line.reservationId),
@@ -183,7 +183,7 @@ async function recordDecisions(
       outcomes.map((o) => o.totalCents),
       outcomes.map((o) => o.currency),
     ],
-  );
+  };
 }
 
 /** What the reservation row records: the price of a reserved order, the reason of a rejected one. */

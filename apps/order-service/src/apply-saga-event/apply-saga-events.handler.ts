@@ -25,7 +25,8 @@ export class ApplySagaEventsHandler {
       event: toSagaEvent(envelope),
       trace: ctx.traceCarrier(envelope),
     }));
-    const { outcomes, published } = await this.saga.applyRun(ctx.manager, run);
+    const { outcomes, published, write } = await this.saga.applyRun(ctx.manager, run);
+    if (write) ctx.writeAtCommit(write);
     for (const { index, change, trace } of published) {
       ctx.publish(events[index], change.type, change.payload, {
         causationId: change.causationId ?? undefined,

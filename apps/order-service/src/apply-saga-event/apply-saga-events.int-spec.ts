@@ -112,6 +112,19 @@ describe('applying a run of saga events against Postgres', () => {
     });
   });
 
+  it('reads a run in one statement and sends its write with the COMMIT: one round trip of its own', async () => {
+    const orders = [await placeOrder(), await placeOrder(), await placeOrder()];
+    const run = orders.flatMap((orderId) => [reserved(orderId), paid(orderId)]);
+
+    const { statements, atCommit, outcomes } = await db.countStatements(run, (events, ctx) =>
+      handler.handle(events, ctx),
+    );
+
+    expect(outcomes).toEqual(Array(6).fill('applied'));
+    expect({ statements, atCommit }).toEqual({ statements: 2, atCommit: 1 });
+    expect((await stored(orders[2])).order).toMatchObject({ status: 'PAID', version: 3 });
+  });
+
   it('keeps an early event parked across runs and applies it when a later run unlocks it', async () => {
     const orderId = await placeOrder();
     const pay = paid(orderId);
@@ -129,7 +142,11 @@ describe('applying a run of saga events against Postgres', () => {
   it('lets an event applied late continue its own trace, parked in this run or in an earlier one', async () => {
     const service = new ApplySagaEvents(recorder);
     const applyRun = (run: RunEvent[]) =>
-      db.dataSource.transaction((manager) => service.applyRun(manager, run));
+      db.dataSource.transaction(async (manager) => {
+        const applied = await service.applyRun(manager, run);
+        if (applied.write) await manager.query(applied.write.sql, applied.write.params);
+        return applied;
+      });
     const traceOf = (n: number) => ({ traceparent: `00-${String(n).repeat(32)}-${String(n).repeat(16)}-01` });
     const sagaEvent = (orderId: string, event: SagaEvent, n: number): RunEvent => ({
       orderId,

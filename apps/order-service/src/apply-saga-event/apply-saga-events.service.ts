@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { OutgoingEvent, TraceCarrier } from '@orderflow/messaging';
 import { PermanentEventError } from '@orderflow/messaging';
-import { meter } from '@orderflow/service-defaults';
+import { LastWrite, meter } from '@orderflow/service-defaults';
 import { plan, SagaEvent, TERMINAL_STATUSES, Transition } from '../order/order-state-machine';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
-import { LockedOrder, lockOrders, ParkedEvent, RunChanges, saveRun } from './saga-run-store';
+import { LockedOrder, lockOrders, ParkedEvent, RunChanges, runWrite } from './saga-run-store';
 
 export type ApplyOutcome = 'applied' | 'parked' | 'stale';
 
@@ -30,8 +30,9 @@ export interface StatusChangeOfRun {
 /**
  * Applies a run of saga events to their orders: locks all of them in one statement, applies each
  * event in run order in memory (its transition if the precondition holds, then every parked
- * event it unlocks; early events are parked, stale ones are no-ops), then writes every change in
- * one statement. The same effects as one event at a time, in a constant number of round trips.
+ * event it unlocks; early events are parked, stale ones are no-ops), and returns every change as
+ * one statement (`write`) for the consumer to send with its COMMIT. The same effects as one event
+ * at a time, in a constant number of round trips.
  */
 @Injectable()
 export class ApplySagaEvents {
@@ -46,7 +47,7 @@ export class ApplySagaEvents {
   async applyRun(
     manager: EntityManager,
     events: RunEvent[],
-  ): Promise<{ outcomes: ApplyOutcome[]; published: StatusChangeOfRun[] }> {
+  ): Promise<{ outcomes: ApplyOutcome[]; published: StatusChangeOfRun[]; write?: LastWrite }> {
     const orders = await lockOrders(manager, [...new Set(events.map((e) => e.orderId))].sort());
     const changes: RunChanges = { orders: [], history: [], unparked: [], parked: [] };
     const published: StatusChangeOfRun[] = [];
@@ -60,8 +61,7 @@ export class ApplySagaEvents {
       return outcome;
     });
     changes.orders = [...new Set(changes.orders)];
-    await saveRun(manager, changes);
-    return { outcomes, published };
+    return { outcomes, published, write: runWrite(changes) };
   }
 
   private applyOne(

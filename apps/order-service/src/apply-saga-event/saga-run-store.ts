@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { TraceCarrier } from '@orderflow/messaging';
+import type { LastWrite } from '@orderflow/service-defaults';
 import { OrderEntity } from '../order/order.entity';
 import type { SagaEvent } from '../order/order-state-machine';
 import { HistoryEntry } from '../order/order-snapshot';
@@ -20,7 +21,7 @@ export interface LockedOrder {
   parked: ParkedEvent[];
 }
 
-/** What a run changed, written in one statement by saveRun. */
+/** What a run changed, written in one statement (runWrite). */
 export interface RunChanges {
   /** Final state of every order that moved (each once). */
   orders: OrderEntity[];
@@ -72,12 +73,15 @@ function readOrders(manager: EntityManager, orderIds: string[]): Promise<OrderRo
   );
 }
 
-/** Writes the run's order rows, history rows and parked events in one round trip. */
-export async function saveRun(manager: EntityManager, changes: RunChanges): Promise<void> {
+/**
+ * The statement that writes the run's order rows, history rows and parked events, for the consumer
+ * to send with its COMMIT (`writeAtCommit`); undefined when the run changed nothing.
+ */
+export function runWrite(changes: RunChanges): LastWrite | undefined {
   const { orders, history, unparked, parked } = changes;
-  if (orders.length + unparked.length + parked.length === 0) return;
-  await manager.query(
-    `with moved as (
+  if (orders.length + unparked.length + parked.length === 0) return undefined;
+  return {
+    sql: `with moved as (
        update orders o
           set status = u.status, version = u.version, items = u.items, total_cents = u.total_cents,
               currency = u.currency, reason = u.reason, updated_at = u.updated_at
@@ -93,7 +97,7 @@ export async function saveRun(manager: EntityManager, changes: RunChanges): Prom
      insert into parked_events (order_id, event_id, event_type, event, trace)
      select * from unnest($15::uuid[], $16::uuid[], $17::text[], $18::jsonb[], $19::jsonb[])
      on conflict (event_id) do nothing`,
-    [
+    params: [
       orders.map((o) => o.id),
       orders.map((o) => o.status),
       orders.map((o) => o.version),
@@ -114,7 +118,7 @@ export async function saveRun(manager: EntityManager, changes: RunChanges): Prom
       parked.map((p) => JSON.stringify(p.event)),
       parked.map((p) => JSON.stringify(p.trace)),
     ],
-  );
+  };
 }
 
 interface OrderRow {

@@ -384,11 +384,13 @@ describe('payment-service charging against Postgres', () => {
     // Upsert, then payments and intents; the 20 also hold a repeat, applied in memory.
     expect(await db.countStatements(created.slice(0, 1), recording)).toEqual({
       statements: 2,
+      atCommit: 0,
       outcomes: ['processed'],
     });
     const twenty = [...created.slice(1), orderCreated(toCharge[1])];
     expect(await db.countStatements(twenty, recording)).toEqual({
       statements: 2,
+      atCommit: 0,
       outcomes: [...Array(19).fill('processed'), 'not-open'],
     });
 

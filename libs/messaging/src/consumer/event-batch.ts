@@ -2,7 +2,7 @@ import { BaseRpcContext, EventPattern } from '@nestjs/microservices';
 import type { Context } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 import type { EventPayloads, EventType } from '@orderflow/contracts';
-import { injectTraceContext } from '@orderflow/service-defaults';
+import { injectTraceContext, LastWrite } from '@orderflow/service-defaults';
 import type { EventEnvelope, TraceCarrier } from '../envelope/event-envelope';
 import type { OutgoingEvent } from '../outbox/outbox-writer';
 
@@ -57,6 +57,7 @@ export function EventBatchPattern(types: EventType[], options: EventBatchOptions
  */
 export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
   private readonly pending: OutgoingEvent[] = [];
+  private readonly writes: LastWrite[] = [];
 
   constructor(
     readonly events: EventEnvelope[],
@@ -107,6 +108,22 @@ export class BatchEventContext extends BaseRpcContext<[EventEnvelope[]]> {
   /** What was published, in publish order, for the consumer to write once the handler returned. */
   takePublished(): OutgoingEvent[] {
     return this.pending.splice(0);
+  }
+
+  /**
+   * Queues the handler's last write, for a statement whose answer it does not need: the consumer
+   * sends it once the handler has returned, with the outbox write and COMMIT in one round trip
+   * (ADR 0053). If it fails, nothing commits and the run is retried, as if it had been awaited. The
+   * next handler of the same transaction sees its effects (the consumer sends it first); this one
+   * does not, so it must be the handler's last statement.
+   */
+  writeAtCommit(write: LastWrite): void {
+    this.writes.push(write);
+  }
+
+  /** The queued writes, in queue order, for the consumer to send once the handler returned. */
+  takeWrites(): LastWrite[] {
+    return this.writes.splice(0);
   }
 }
 

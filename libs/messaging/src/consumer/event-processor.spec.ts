@@ -138,8 +138,10 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
 
   /**
    * A fake database that remembers committed inbox records (a rolled-back transaction's are
-   * dropped) and the outbox statements; a batch handler for InventoryReleased that republishes
-   * each event, throwing for `badEventId`; a plain handler for PaymentFailed.
+   * dropped) and the outbox statements, and logs the writes in the order they are sent (`commit`:
+   * what follows was pipelined with the COMMIT); a batch handler for InventoryReleased that
+   * republishes each event and queues a write for the COMMIT, throwing for `badEventId`; a plain
+   * handler for PaymentFailed.
    */
   function batchSetup(
     options: {
@@ -155,6 +157,7 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
     const batchCalls: string[][] = [];
     const singleCalls: string[] = [];
     const deadLettered: string[] = [];
+    const log: string[] = [];
     const transaction: TransactionRunner = async (work) => {
       const inbox = new Set<string>();
       const manager = {
@@ -166,12 +169,18 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
             for (const e of fresh) inbox.add(e);
             return fresh.map((event_id) => ({ event_id }));
           }
+          if (sql.startsWith('write')) {
+            log.push(sql);
+            return [];
+          }
+          log.push('outbox');
           outboxStatements.push(params[1] as string[]);
           return [];
         },
       };
-      const { result, lastWrite } = await work(manager as unknown as EntityManager);
-      if (lastWrite) await manager.query(lastWrite.sql, lastWrite.params);
+      const { result, lastWrites = [] } = await work(manager as unknown as EntityManager);
+      log.push('commit');
+      for (const write of lastWrites) await manager.query(write.sql, write.params);
       for (const e of inbox) committed.add(e);
       return result;
     };
@@ -197,14 +206,23 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
                     throw new PermanentEventError('bad event');
                   if (dedupe === 'inbox')
                     for (const e of events) ctx.publish(e, 'InventoryReleased', e.payload as never);
+                  ctx.writeAtCommit({
+                    sql: `write ${events.map((e) => e.eventId.at(-1)).join(',')}`,
+                    params: [],
+                  });
                 },
               }
-            : { run: async (event: EventEnvelope) => void singleCalls.push(event.eventId) },
+            : {
+                run: async (event: EventEnvelope) => {
+                  singleCalls.push(event.eventId);
+                  log.push(`handle ${event.eventId.at(-1)}`);
+                },
+              },
       retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 1 },
       pause: async () => true,
     });
     const inboxWrites = () => inboxStatements;
-    return { processor, outboxStatements, batchCalls, singleCalls, deadLettered, inboxWrites };
+    return { processor, outboxStatements, batchCalls, singleCalls, deadLettered, inboxWrites, log };
   }
 
   it('hands the run’s fresh events to one call, in order, and writes what it published in one statement', async () => {
@@ -236,6 +254,16 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
     ]);
     expect(setup.batchCalls).toEqual([[id(1), id(2)], [id(4)]]);
     expect(setup.singleCalls).toEqual([id(3)]);
+    // The first call's queued write goes before the next handler runs, which must see its effects.
+    expect(setup.log).toEqual(['write 1,2', 'handle 3', 'commit', 'write 4', 'outbox']);
+  });
+
+  it('sends a handler’s queued write with the COMMIT, before the outbox insert', async () => {
+    const setup = batchSetup();
+    const chunk = [1, 2].map((n) => messageOf('InventoryReleased', id(n), n));
+
+    expect(await setup.processor.processChunk('t', 0, chunk)).toEqual(['processed', 'processed']);
+    expect(setup.log).toEqual(['commit', 'write 1,2', 'outbox']);
   });
 
   it('does not split a run at an event of a type this service does not handle', async () => {

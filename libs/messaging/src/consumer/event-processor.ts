@@ -10,7 +10,7 @@ import {
   recordDeadLetter,
   recordRetry,
   startConsumerSpan,
-  transactionWithLastWrite,
+  transactionWithLastWrites,
   withConsumerSpan,
 } from '@orderflow/service-defaults';
 import { decodeEnvelope, EventEnvelope } from '../envelope/event-envelope';
@@ -47,16 +47,41 @@ export class ProcessingInterrupted extends Error {
 }
 
 /**
- * Runs `work` in a transaction and commits it, writing the `lastWrite` it returns right before the
- * COMMIT (transactionWithLastWrite); rejects, with nothing committed, if any of it fails.
+ * Runs `work` in a transaction and commits it, writing the `lastWrites` it returns right before the
+ * COMMIT (transactionWithLastWrites); rejects, with nothing committed, if any of it fails.
  */
 export type TransactionRunner = <T>(
-  work: (manager: EntityManager) => Promise<{ result: T; lastWrite?: LastWrite }>,
+  work: (manager: EntityManager) => Promise<{ result: T; lastWrites?: LastWrite[] }>,
 ) => Promise<T>;
 
 /** The consumer's transactions on the service's database. */
 export function transactionsOf(dataSource: DataSource): TransactionRunner {
-  return (work) => transactionWithLastWrite(dataSource, work);
+  return (work) => transactionWithLastWrites(dataSource, work);
+}
+
+/**
+ * What the handlers of a transaction left to send with its COMMIT: their queued last writes
+ * (`writeAtCommit`) and the events they published, in order.
+ */
+class PendingWrites {
+  private readonly writes: LastWrite[] = [];
+  private readonly published: OutgoingEvent[] = [];
+
+  add(ctx: BatchEventContext): void {
+    this.writes.push(...ctx.takeWrites());
+    this.published.push(...ctx.takePublished());
+  }
+
+  /** Sends the queued writes now, before another handler runs: it must see their effects. */
+  async flush(manager: EntityManager): Promise<void> {
+    for (const write of this.writes.splice(0)) await manager.query(write.sql, write.params);
+  }
+
+  /** The statements to pipeline with COMMIT: the writes still queued, then the outbox insert. */
+  atCommit(outbox: OutboxWriter): LastWrite[] {
+    const insert = outbox.statement(this.published);
+    return insert ? [...this.writes, insert] : [...this.writes];
+  }
 }
 
 export interface EventProcessorDeps {
@@ -162,12 +187,13 @@ export class EventProcessor {
 
   /**
    * Applies the entries in one transaction, in their order; throws (all rolled back) on any failure.
-   * What the batch handlers published is written last, in one statement sent with the COMMIT.
+   * The last handler's queued writes and what the batch handlers published are written last, sent
+   * with the COMMIT.
    */
   private applyTogether(entries: RunEntry[]): Promise<ProcessOutcome[]> {
     const handlers = entries.map(({ envelope }) => this.deps.handlerFor(envelope.type));
     return this.deps.transaction(async (manager) => {
-      const published: OutgoingEvent[] = [];
+      const pending = new PendingWrites();
       const fresh = new Set(
         await this.recordInbox(
           manager,
@@ -187,10 +213,12 @@ export class EventProcessor {
           while (end < entries.length && (!handlers[end] || handlers[end]?.batch === handler.batch)) end++;
           while (!handlers[end - 1]) end--;
           const segment = entries.slice(i, end).map((entry, k) => ({ ...entry, ignored: !handlers[i + k] }));
-          outcomes.push(...(await this.runBatch(handler, segment, fresh, manager, published)));
+          await pending.flush(manager);
+          outcomes.push(...(await this.runBatch(handler, segment, fresh, manager, pending)));
           i = end;
         } else {
           const { envelope, delivery } = entries[i];
+          await pending.flush(manager);
           // A span per event; if the chunk later rolls back, the one-by-one retry records again.
           const outcome = await withConsumerSpan(this.consumed(envelope, delivery), async () => {
             if (!fresh.delete(envelope.eventId)) return 'duplicate' as const;
@@ -201,21 +229,21 @@ export class EventProcessor {
           i++;
         }
       }
-      return { result: outcomes, lastWrite: this.deps.outbox.statement(published) };
+      return { result: outcomes, lastWrites: pending.atCommit(this.deps.outbox) };
     });
   }
 
   /**
    * One call of a batch handler with the fresh events of `segment`, each in a CONSUMER span of its
-   * own (its published events carry that span's context); the events it published are added to
-   * `published`. A handler that dedupes by its own records gets every event of the segment.
+   * own (its published events carry that span's context); what it published and queued goes to
+   * `pending`. A handler that dedupes by its own records gets every event of the segment.
    */
   private async runBatch(
     handler: BatchHandler,
     segment: Array<{ envelope: EventEnvelope; delivery: DeliveryInfo; ignored: boolean }>,
     fresh: Set<string>,
     manager: EntityManager,
-    published: OutgoingEvent[],
+    pending: PendingWrites,
   ): Promise<ProcessOutcome[]> {
     const ownRecords = handler.batch.dedupe === 'own-records';
     // A run can hold one event twice (published again): by the inbox, only the first is fresh.
@@ -236,7 +264,7 @@ export class EventProcessor {
     const ctx = new BatchEventContext(events, manager, (id) => contextById.get(id), !ownRecords);
     try {
       await handler.run(events, ctx);
-      published.push(...ctx.takePublished());
+      pending.add(ctx);
     } catch (error) {
       for (const span of spans.values()) span.fail(error);
       throw error;
@@ -276,22 +304,23 @@ export class EventProcessor {
     return rows.map((row) => row.event_id);
   }
 
-  /** Runs the event's handler; a batch handler gets a run of one. Returns what it published. */
+  /** Runs the event's handler; a batch handler gets a run of one, its writes and events to `pending`. */
   private async runHandler(
     handler: EventHandler,
     envelope: EventEnvelope,
     delivery: DeliveryInfo,
     manager: EntityManager,
-  ): Promise<OutgoingEvent[]> {
+    pending: PendingWrites,
+  ): Promise<void> {
     if (!handler.batch) {
       await handler.run(envelope, new EventContext(envelope, delivery, manager, this.deps.outbox));
-      return [];
+      return;
     }
     const active = context.active();
     const mayPublish = handler.batch.dedupe === 'inbox';
     const ctx = new BatchEventContext([envelope], manager, () => active, mayPublish);
     await handler.run([envelope], ctx);
-    return ctx.takePublished();
+    pending.add(ctx);
   }
 
   /** Applies one message, retrying transient failures; dead-letters what cannot succeed. */
@@ -354,9 +383,10 @@ export class EventProcessor {
       this.deps.transaction(async (manager) => {
         const handler = this.deps.handlerFor(envelope.type)!;
         const fresh = !dedupesByInbox(handler) || (await this.recordInbox(manager, [envelope])).length > 0;
-        const published = fresh ? await this.runHandler(handler, envelope, delivery, manager) : [];
+        const pending = new PendingWrites();
+        if (fresh) await this.runHandler(handler, envelope, delivery, manager, pending);
         const result = fresh ? ('processed' as const) : ('duplicate' as const);
-        return { result, lastWrite: this.deps.outbox.statement(published) };
+        return { result, lastWrites: pending.atCommit(this.deps.outbox) };
       }),
     );
   }

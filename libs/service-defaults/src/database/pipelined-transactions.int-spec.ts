@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { createTestDatabase, TcpProxy } from '@orderflow/testing';
 import { configurePool, dataSourceOptions } from './database.module';
-import { transactionWithLastWrite } from './pipelined-transactions';
+import { transactionWithLastWrites } from './pipelined-transactions';
 
 /**
  * Against real Postgres, behind a proxy that holds every chunk 30 ms in each direction, so that
@@ -88,30 +88,38 @@ describe('pipelined transaction boundaries (real Postgres)', () => {
     expect(events).toEqual(['rollback']);
   });
 
-  it('writes the last write with the COMMIT: two turns for three statements', async () => {
-    const result = await transactionWithLastWrite(dataSource, async (manager) => {
+  it('writes the last writes with the COMMIT: two turns for four statements', async () => {
+    const insert = (id: number, note: string) => ({
+      sql: 'insert into notes values ($1, $2)',
+      params: [id, note],
+    });
+    const result = await transactionWithLastWrites(dataSource, async (manager) => {
       await manager.query('insert into notes values ($1, $2)', [1, 'a']);
-      return { result: 'done', lastWrite: { sql: 'insert into notes values ($1, $2)', params: [2, 'b'] } };
+      return { result: 'done', lastWrites: [insert(2, 'b'), insert(3, 'c')] };
     });
 
     expect(result).toBe('done');
-    expect(turns).toBe(2); // [START + insert 1], [insert 2 + COMMIT]
-    expect(await committedNotes()).toEqual([1, 2]);
+    expect(turns).toBe(2); // [START + insert 1], [insert 2 + insert 3 + COMMIT]
+    expect(await committedNotes()).toEqual([1, 2, 3]);
     expect(events).toEqual(['commit']);
   });
 
-  it('rolls everything back when the last write fails, and rejects with its error, never as committed', async () => {
-    await dataSource.query('insert into notes values (2, $1)', ['already there']);
+  it('rolls everything back when a last write fails, and rejects with its error, never as committed', async () => {
+    await dataSource.query('insert into notes values (3, $1)', ['already there']);
     events.length = 0;
+    const insert = (id: number, note: string) => ({
+      sql: 'insert into notes values ($1, $2)',
+      params: [id, note],
+    });
 
     await expect(
-      transactionWithLastWrite(dataSource, async (manager) => {
+      transactionWithLastWrites(dataSource, async (manager) => {
         await manager.query('insert into notes values ($1, $2)', [1, 'a']);
-        return { result: 'done', lastWrite: { sql: 'insert into notes values ($1, $2)', params: [2, 'b'] } };
+        return { result: 'done', lastWrites: [insert(2, 'b'), insert(3, 'c'), insert(4, 'd')] };
       }),
-    ).rejects.toMatchObject({ code: '23505' }); // unique_violation of the last write, not of COMMIT
+    ).rejects.toMatchObject({ code: '23505' }); // unique_violation of the failed write, not of COMMIT
 
-    expect(await committedNotes()).toEqual([2]);
+    expect(await committedNotes()).toEqual([3]);
     expect(events).toEqual(['rollback']);
   });
 

@@ -20,7 +20,7 @@ export class TransactionRolledBackError extends Error {
  *   transaction is the same; what it saves is a wait for Postgres' answer per transaction.
  * - COMMIT answered with ROLLBACK (Postgres does that when a statement pipelined before it failed
  *   and aborted the transaction) rejects with TransactionRolledBackError, so a transaction whose
- *   last write was pipelined with its COMMIT (transactionWithLastWrite) never looks committed.
+ *   last writes were pipelined with its COMMIT (transactionWithLastWrites) never looks committed.
  */
 export function pipelineTransactionBoundaries(pool: Pool): void {
   const dropStart = new WeakMap<PoolClient, () => void>();
@@ -100,26 +100,27 @@ export interface LastWrite {
 }
 
 /**
- * Runs `work` in a transaction of its own, then writes the `lastWrite` it returns and COMMIT
- * together: one round trip for both. If the last write fails, Postgres rolls the transaction back
- * and answers COMMIT with ROLLBACK; this rejects with the write's own error, and nothing committed.
- * The last write goes to the connection directly, so it is queued before COMMIT whatever TypeORM
- * does on the way to its COMMIT.
+ * Runs `work` in a transaction of its own, then writes the `lastWrites` it returns and COMMIT
+ * together: one round trip for all of them. If a last write fails, Postgres rolls the transaction
+ * back and answers COMMIT with ROLLBACK; this rejects with the first failed write's own error, and
+ * nothing committed. The last writes go to the connection directly, so they are queued before
+ * COMMIT whatever TypeORM does on the way to its COMMIT.
  */
-export async function transactionWithLastWrite<T>(
+export async function transactionWithLastWrites<T>(
   dataSource: DataSource,
-  work: (manager: EntityManager) => Promise<{ result: T; lastWrite?: LastWrite }>,
+  work: (manager: EntityManager) => Promise<{ result: T; lastWrites?: LastWrite[] }>,
 ): Promise<T> {
   const runner = dataSource.createQueryRunner();
   const connection = (await runner.connect()) as PoolClient;
   try {
     await runner.startTransaction();
-    const { result, lastWrite } = await work(runner.manager);
-    const written = lastWrite ? outcomeOf(connection.query(lastWrite.sql, lastWrite.params)) : undefined;
+    const { result, lastWrites = [] } = await work(runner.manager);
+    const written = lastWrites.map((write) => outcomeOf(connection.query(write.sql, write.params)));
     try {
       await runner.commitTransaction();
     } catch (error) {
-      throw (await written)?.error ?? error;
+      const outcomes = await Promise.all(written);
+      throw outcomes.find((outcome) => outcome.error)?.error ?? error;
     }
     return result;
   } catch (error) {
