@@ -7,7 +7,7 @@ import { loadavg } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { OrderStatusFeed } from '@orderflow/testing';
 import { sampleProcess } from '../saga/metrics/process-stats';
-import { gitCommit, machine, runBenchmark } from '../saga/run-info';
+import { machine, runBenchmark, runStart } from '../saga/run-info';
 import { now, round, sleep } from '../saga/stats';
 import { GatewayProcess } from './gateway-process';
 import { GatewayBenchOptions, parseOptions } from './options';
@@ -27,7 +27,7 @@ interface Run {
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
-  const startedAt = new Date();
+  const run = runStart();
   const openFiles = openFilesLimit();
   const mostSockets = options.sockets.at(-1)!;
   if (openFiles < mostSockets + 1_000)
@@ -75,7 +75,7 @@ async function main() {
     await feed.close();
     await gateway.close();
   }
-  const report = buildReport(options, startedAt, baselineRssMb, steps, stoppedBecause, openFiles);
+  const report = buildReport(options, run, baselineRssMb, steps, stoppedBecause, openFiles);
   printReport(report);
   logger.log(`wrote ${writeReport(report, options.outDir)}`);
   process.exitCode = steps.length > 0 && steps.every((s) => s.push.delivery.missing === 0) ? 0 : 1;
@@ -181,7 +181,7 @@ function cpuMeter(gatewayPid: number): () => { gateway: number; self: number } {
 
 function buildReport(
   options: GatewayBenchOptions,
-  startedAt: Date,
+  run: { startedAt: Date; commit: string },
   baselineRssMb: number,
   steps: StepResult[],
   stoppedBecause: string,
@@ -194,8 +194,8 @@ function buildReport(
       ? Math.floor(held.connect.connected + (options.budgetMb - held.gatewayMb.peak) / perSocketMb)
       : 0;
   return {
-    startedAt: startedAt.toISOString(),
-    commit: gitCommit(),
+    startedAt: run.startedAt.toISOString(),
+    commit: run.commit,
     machine: { ...machine(), openFilesLimit: openFiles },
     options,
     settings: {

@@ -7,7 +7,7 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { createTestDatabase } from '@orderflow/testing';
-import { gitCommit, machine, runBenchmark, writeJsonReport } from '../saga/run-info';
+import { machine, runBenchmark, runStart, writeJsonReport } from '../saga/run-info';
 import { ratio, round } from '../saga/stats';
 import { createInboxTable, fill, KEY_KINDS, KeyKind, KeyKindResult, measureInserts } from './measure-keys';
 import { KeyBenchOptions, parseOptions } from './options';
@@ -27,7 +27,7 @@ export interface KeyBenchReport {
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
-  const startedAt = new Date();
+  const { startedAt, commit } = runStart();
   const db = await createTestDatabase('bench_keys');
   const client = new Client({ connectionString: db.url, application_name: 'bench-keys' });
   await client.connect();
@@ -49,7 +49,7 @@ async function main() {
     const [random, ordered] = results;
     const report: KeyBenchReport = {
       startedAt: startedAt.toISOString(),
-      commit: gitCommit(),
+      commit,
       machine: machine(),
       postgres: version.rows[0].server_version,
       options: measured,

@@ -10,7 +10,7 @@ import { SagaStack } from '@orderflow/testing';
 import { startNoopHttp } from '../limits/http-ceiling';
 import { KeepAliveClient } from '../saga/http-client';
 import { childAppPids, sampleProcess } from '../saga/metrics/process-stats';
-import { gitCommit, machine, runBenchmark } from '../saga/run-info';
+import { machine, runBenchmark, runStart } from '../saga/run-info';
 import { now, percentiles, round, sleep } from '../saga/stats';
 import { sendOpenLoop } from './send-requests';
 import { parseOptions, RequestBenchOptions } from './options';
@@ -29,7 +29,7 @@ interface Target {
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
-  const startedAt = new Date();
+  const { startedAt, commit } = runStart();
   logger.log(`starting ${APP} alone (built, NODE_ENV=production, OUTBOX_RELAY=off)`);
   const stack = await SagaStack.start({
     apps: [APP],
@@ -55,7 +55,7 @@ async function main() {
       for (const kind of options.kinds) results.push(await measure(targets[kind.server]!, kind, n, options));
     const report: RequestBenchReport = {
       startedAt: startedAt.toISOString(),
-      commit: gitCommit(),
+      commit,
       machine: machine(),
       options: { ...options, kinds: options.kinds.map((k) => k.name) },
       settings: {

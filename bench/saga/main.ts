@@ -21,7 +21,7 @@ import { PgCommitCounter } from './metrics/pg-stats';
 import { ResourceMonitor } from './metrics/resource-monitor';
 import { KAFKA_BROKERS, PG_ADMIN_URL } from '@orderflow/testing';
 import { BenchOptions, parseOptions } from './options';
-import { gitCommit, machine, runBenchmark } from './run-info';
+import { machine, runBenchmark, runStart } from './run-info';
 import { BenchReport, Limits, printReport, writeReport } from './report';
 import { runStep, StepContext, StepResult } from './step';
 import { ratio } from './stats';
@@ -32,7 +32,7 @@ const logger = new Logger('bench');
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
-  const startedAt = new Date();
+  const { startedAt, commit } = runStart();
   const cpuBeforeMs = timeCpuWorkload();
   logger.log(`starting the system (built apps, NODE_ENV=production, LOG_LEVEL=${options.logLevel})`);
   const system = await BenchSystem.start(
@@ -53,7 +53,7 @@ async function main() {
     const limits = options.limits === 'all' ? await measureLimits(options, steps, brokerJit) : undefined;
     report = {
       startedAt: startedAt.toISOString(),
-      commit: gitCommit(),
+      commit,
       machine: machine(),
       options,
       settings: { nodeEnv: 'production', logLevel: options.logLevel, seededStockPerSku: SEEDED_STOCK },

@@ -6,6 +6,14 @@ import type { Logger } from '@nestjs/common';
 import { UsageError } from './options';
 
 /**
+ * When a run started, and the commit of the code it runs, read at the start: the tree may change
+ * while it runs, and the report would otherwise name what was there at its end.
+ */
+export function runStart(): { startedAt: Date; commit: string } {
+  return { startedAt: new Date(), commit: gitCommit() };
+}
+
+/**
  * The short commit the benchmark ran at, with `-dirty` when files git tracks differ from it (the
  * figures are then not that commit's); 'unknown' outside a git checkout.
  */
