@@ -358,5 +358,16 @@ describe('inventory reservations against Postgres', () => {
     );
     expect((await db.countStatements(payments.slice(0, 1), settling)).statements).toBe(2);
     expect((await db.countStatements(payments, settling)).statements).toBe(2);
+
+    // A run that releases nothing needs no answer from the stock move: it goes with the COMMIT.
+    await addProduct('TRIPS-C', 10);
+    const paidOnly = [
+      orderCreated([{ sku: 'TRIPS-C', quantity: 2 }]),
+      orderCreated([{ sku: 'TRIPS-C', quantity: 2 }]),
+    ];
+    expect(await reserveRun(paidOnly)).toEqual(['reserved', 'reserved']);
+    const processed = paidOnly.map((order) => paymentProcessed(order.orderId));
+    expect(await db.countStatements(processed, settling)).toMatchObject({ statements: 2, atCommit: 1 });
+    expect(await stock('TRIPS-C')).toEqual({ available: 6, reserved: 0, sold: 4 });
   });
 });

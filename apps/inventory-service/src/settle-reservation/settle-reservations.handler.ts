@@ -3,6 +3,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import type { EntityManager } from 'typeorm';
 import type { OrderLine } from '@orderflow/contracts';
 import { BatchEventContext, EventBatchPattern, firstPerKey, IncomingEvent } from '@orderflow/messaging';
+import type { LastWrite } from '@orderflow/service-defaults';
 
 export type SettleOutcome = 'committed' | 'released' | 'not-reserved';
 
@@ -19,7 +20,7 @@ interface SettledReservation {
  * product the stock it ever received = available + reserved + sold). PaymentFailed → they go
  * back to `available`, exactly once, and InventoryReleased says so. A whole consumer run in two
  * statements: finish the reservations still RESERVED, then move their quantities (locking the
- * products in SKU order first). Both payment events share this handler so that a run of the
+ * products in SKU order first; sent with the COMMIT when no release needs its lines). Both payment events share this handler so that a run of the
  * payments topic is one call: one sorted product lock per transaction, whatever the mix.
  */
 @Controller()
@@ -32,8 +33,7 @@ export class SettleReservationsHandler {
       ctx.manager,
       firstPerKey(events, (event) => event.payload.orderId),
     );
-    const releasedLines =
-      settled.length > 0 ? await moveReservedStock(ctx.manager, settled) : new Map<string, OrderLine[]>();
+    const releasedLines = await moveReservedStock(ctx, settled);
     const outcomes = new Map<string, SettleOutcome>();
     for (const { event, reservationId } of settled) {
       if (event.type === 'PaymentFailed') {
@@ -85,16 +85,37 @@ async function finishReservations(
 /**
  * Moves the settled reservations' quantities out of `reserved`, summed per product: to `sold` for
  * committed ones, back to `available` for released ones. Returns the released reservations' lines,
- * sorted by SKU. One round trip: the `locked` CTE runs first (the update's condition needs it) and
+ * sorted by SKU. One statement: the `locked` CTE runs first (the update's condition needs it) and
  * locks the rows in SKU order, like reserving, so this never deadlocks with it; the update then only
- * touches rows this transaction already holds.
+ * touches rows this transaction already holds. A run that releases nothing needs no answer: its
+ * statement goes with the COMMIT, and the product rows are locked for that round trip only.
  */
 async function moveReservedStock(
-  manager: EntityManager,
+  ctx: BatchEventContext,
   settled: SettledReservation[],
 ): Promise<Map<string, OrderLine[]>> {
-  const rows: Array<{ reservation_id: string; sku: string; quantity: number }> = await manager.query(
-    `with moving as (
+  const lines = new Map<string, OrderLine[]>();
+  if (settled.length === 0) return lines;
+  const move = stockMove(settled);
+  if (settled.every((s) => s.event.type === 'PaymentProcessed')) {
+    ctx.writeAtCommit(move);
+    return lines;
+  }
+  const rows: Array<{ reservation_id: string; sku: string; quantity: number }> = await ctx.manager.query(
+    move.sql,
+    move.params,
+  );
+  for (const row of rows) {
+    const reservation = lines.get(row.reservation_id) ?? [];
+    reservation.push({ sku: row.sku, quantity: row.quantity });
+    lines.set(row.reservation_id, reservation);
+  }
+  return lines;
+}
+
+function stockMove(settled: SettledReservation[]): LastWrite {
+  return {
+    sql: `with moving as (
        select l.reservation_id, l.sku, l.quantity, m.destination
          from reservation_lines l
          join unnest($1::uuid[], $2::text[]) as m (reservation_id, destination) using (reservation_id)
@@ -114,16 +135,9 @@ async function moveReservedStock(
      )
      select reservation_id, sku, quantity from moving where destination = 'available'
       order by reservation_id, sku`,
-    [
+    params: [
       settled.map((s) => s.reservationId),
       settled.map((s) => (s.event.type === 'PaymentFailed' ? 'available' : 'sold')),
     ],
-  );
-  const lines = new Map<string, OrderLine[]>();
-  for (const row of rows) {
-    const reservation = lines.get(row.reservation_id) ?? [];
-    reservation.push({ sku: row.sku, quantity: row.quantity });
-    lines.set(row.reservation_id, reservation);
-  }
-  return lines;
+  };
 }
