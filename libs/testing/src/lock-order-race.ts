@@ -14,7 +14,7 @@ export async function raceForLockOrder(
   dataSource: DataSource,
   steps: { aFirst: Step; bBoth: Step; aSecond: Step },
 ): Promise<void> {
-  const a = await dataSource.createQueryRunner();
+  const a = dataSource.createQueryRunner();
   await a.connect();
   try {
     await a.startTransaction();

@@ -180,17 +180,15 @@ async function awaitFlow(
   return lastChance ? { missing } : { deferred: missing };
 }
 
-/**
- * Whether the app applied an event within the last $1 ms, as its database shows it: by its inbox,
- * or, for the consumers that keep none (ADR 0055), by their own records.
- */
-export function recentlyAppliedSql(app: string): string {
-  const [table, column] =
-    app === 'gateway'
-      ? ['order_status_projection', 'updated_at']
-      : app === 'notification-service'
-        ? ['notifications', 'sent_at']
-        : ['messaging_inbox', 'processed_at'];
+/** Consumers without an inbox (ADR 0055): the table and column that show them applying events. */
+const OWN_RECORDS: Record<string, [table: string, column: string]> = {
+  gateway: ['order_status_projection', 'updated_at'],
+  'notification-service': ['notifications', 'sent_at'],
+};
+
+/** Whether the app applied an event within the last $1 ms, as its database shows it. */
+function recentlyAppliedSql(app: string): string {
+  const [table, column] = OWN_RECORDS[app] ?? ['messaging_inbox', 'processed_at'];
   return `select exists (select 1 from ${table}
                           where ${column} > now() - make_interval(secs => $1::double precision / 1000)) as recent`;
 }

@@ -29,10 +29,9 @@ interface Wanted {
  * nothing). That record is the handler's dedupe (`dedupe: 'own-records'`, ADR 0055): a redelivered
  * event finds it and sends nothing, so the consumer keeps no inbox, and a status that notifies no
  * one costs no write at all. The channel is called for each claimed record inside the same
- * transaction, in run order:
- * if sending fails, the claims roll back and the events are retried. A crash after the channel
- * accepted but before commit can send twice (at-least-once towards the channel); the record
- * itself is exactly once.
+ * transaction, in run order: if sending fails, the claims roll back and the events are retried. A
+ * crash after the channel accepted but before commit can send twice (at-least-once towards the
+ * channel); the record itself is exactly once.
  */
 @Controller()
 export class NotifyCustomerHandler {
