@@ -277,10 +277,20 @@ async function statusesOf(orderDb: Client, orderIds: string[]): Promise<Map<stri
 }
 
 function byOutcome(latencies: OutcomeLatency[]): Record<string, Percentiles> {
-  const kinds = [...new Set(latencies.map((l) => l.kind))];
-  return Object.fromEntries(
-    kinds.map((kind) => [kind, percentiles(latencies.filter((l) => l.kind === kind).map((l) => l.ms))]),
-  );
+  const kinds = grouped(latencies, (l) => l.kind);
+  return Object.fromEntries([...kinds].map(([kind, values]) => [kind, percentiles(values)]));
+}
+
+/** The latencies (ms) of each key, keys in the order first seen. */
+function grouped<K>(latencies: OutcomeLatency[], keyOf: (latency: OutcomeLatency) => K): Map<K, number[]> {
+  const groups = new Map<K, number[]>();
+  for (const latency of latencies) {
+    const key = keyOf(latency);
+    const values = groups.get(key) ?? [];
+    values.push(latency.ms);
+    groups.set(key, values);
+  }
+  return groups;
 }
 
 /** Samples outbox backlog and consumer lag once a second while the step runs. */
@@ -319,13 +329,7 @@ export function bySecond(
   latencies: OutcomeLatency[],
   start: number,
 ): Array<{ second: number } & Percentiles> {
-  const seconds = new Map<number, number[]>();
-  for (const { scheduledAt, ms } of latencies) {
-    const second = Math.floor((scheduledAt - start) / 1_000);
-    const values = seconds.get(second) ?? [];
-    values.push(ms);
-    seconds.set(second, values);
-  }
+  const seconds = grouped(latencies, (l) => Math.floor((l.scheduledAt - start) / 1_000));
   return [...seconds]
     .sort(([a], [b]) => a - b)
     .map(([second, values]) => ({ second, ...percentiles(values) }));

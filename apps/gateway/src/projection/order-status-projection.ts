@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OrderSnapshot } from '@orderflow/contracts';
+import { inKeyOrder } from '@orderflow/messaging';
 
 /**
  * `applied`: newer than what was stored. `current`: the stored version itself, from an earlier
@@ -28,10 +29,9 @@ export class OrderStatusProjection {
       const held = newest.get(snapshot.orderId);
       if (!held || held.version < snapshot.version) newest.set(snapshot.orderId, snapshot);
     }
-    // In key order: two runs holding the same orders (a partition redelivered during a rebalance)
-    // then wait for each other's row instead of deadlocking. There is no inbox to lock the keys
-    // up front (ADR 0055).
-    const candidates = [...newest.values()].sort((a, b) => compareKeys(a.orderId, b.orderId));
+    // Two runs holding the same orders (a partition redelivered during a rebalance) must not
+    // deadlock, and no inbox locks the keys up front (ADR 0055).
+    const candidates = inKeyOrder([...newest.values()], (snapshot) => snapshot.orderId);
     // Every part of the statement sees the rows as they were before it: `stored` is what the
     // run's snapshots are compared against.
     const rows: Array<{ order_id: string; version: number | null }> = await manager.query(
@@ -77,8 +77,4 @@ export class OrderStatusProjection {
     );
     return rows[0]?.snapshot;
   }
-}
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

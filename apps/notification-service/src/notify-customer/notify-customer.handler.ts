@@ -2,7 +2,13 @@ import { randomUUIDv7 } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { EntityManager } from 'typeorm';
-import { BatchEventContext, EventBatchPattern, firstPerKey, IncomingEvent } from '@orderflow/messaging';
+import {
+  BatchEventContext,
+  EventBatchPattern,
+  firstPerKey,
+  IncomingEvent,
+  inKeyOrder,
+} from '@orderflow/messaging';
 import { SERVICE_CONFIG } from '@orderflow/service-defaults';
 import {
   NOTIFICATION_CHANNEL,
@@ -79,7 +85,7 @@ export class NotifyCustomerHandler {
    */
   private async claim(manager: EntityManager, wanted: Wanted[]): Promise<Wanted[]> {
     if (wanted.length === 0) return [];
-    const ordered = [...wanted].sort((a, b) => compareKeys(claimKey(a), claimKey(b)));
+    const ordered = inKeyOrder(wanted, claimKey);
     const idOf = new Map(ordered.map((w) => [w, randomUUIDv7()]));
     const rows: Array<{ id: string }> = await manager.query(
       `insert into notifications (id, order_id, customer_id, kind, channel, recipient, subject, body, order_version)
@@ -106,7 +112,3 @@ export class NotifyCustomerHandler {
 
 /** One notification per (order, kind): the record's unique key. */
 const claimKey = ({ message }: Wanted) => `${message.orderId}\u0000${message.kind}`;
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -140,3 +140,15 @@ export function firstPerKey<T>(items: readonly T[], keyOf: (item: T) => string):
     return true;
   });
 }
+
+/**
+ * A copy of `items` in the order of their keys. A handler without an inbox (`dedupe: 'own-records'`)
+ * writes its rows in this order: no inbox statement locks the run's keys first, and two runs holding
+ * the same keys then wait for each other instead of deadlocking.
+ */
+export function inKeyOrder<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
+  return [...items].sort((a, b) => {
+    const [x, y] = [keyOf(a), keyOf(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
