@@ -11,8 +11,10 @@ export type HopLatency = Record<string, Percentiles>;
  */
 export async function hopLatency(orderDb: Client, orderIds: string[]): Promise<HopLatency> {
   const { rows } = await orderDb.query<{ order_id: string; status: string; at: Date; version: number }>(
-    `select order_id, status, at, version from order_history where order_id = any($1::uuid[])
-       order by order_id, version`,
+    `select o.id as order_id, h.status, h.at::timestamptz as at, h.version
+       from orders o, jsonb_to_recordset(o.history) as h (status text, at text, version int)
+      where o.id = any($1::uuid[])
+      order by o.id, h.version`,
     [orderIds],
   );
   const hops = new Map<string, number[]>();

@@ -6,7 +6,7 @@ import { ApplySagaEvents } from './apply-saga-event/apply-saga-events.service';
 import { GetOrderController } from './get-order/get-order.controller';
 import { ListOrdersController } from './list-orders/list-orders.controller';
 import { ORDER_MIGRATIONS } from './migrations/order-migrations';
-import { OrderHistoryEntity, OrderEntity } from './order/order.entity';
+import { OrderEntity } from './order/order.entity';
 import { OrderStatusRecorder } from './order/order-status-recorder';
 import { ParkedEventEntity } from './order/parked-event.entity';
 import { IdempotencyKeyEntity } from './place-order/idempotency-key.entity';
@@ -23,7 +23,7 @@ export const SERVICE: ServiceIdentity = {
   imports: [
     ServiceDefaultsModule,
     DatabaseModule.forService({
-      entities: [OrderEntity, OrderHistoryEntity, ParkedEventEntity, IdempotencyKeyEntity],
+      entities: [OrderEntity, ParkedEventEntity, IdempotencyKeyEntity],
       migrations: [...MESSAGING_MIGRATIONS, ...ORDER_MIGRATIONS],
     }),
     KafkaModule,

@@ -1,6 +1,6 @@
 import { handlerTestDb } from '@orderflow/testing';
 import { ORDER_MIGRATIONS } from '../src/migrations/order-migrations';
-import { OrderEntity, OrderHistoryEntity } from '../src/order/order.entity';
+import { OrderEntity } from '../src/order/order.entity';
 import { ParkedEventEntity } from '../src/order/parked-event.entity';
 import { IdempotencyKeyEntity } from '../src/place-order/idempotency-key.entity';
 
@@ -10,6 +10,6 @@ export { testEnvelope as envelope } from '@orderflow/testing';
 export const orderTestDb = () =>
   handlerTestDb({
     service: 'order-service',
-    entities: [OrderEntity, OrderHistoryEntity, ParkedEventEntity, IdempotencyKeyEntity],
+    entities: [OrderEntity, ParkedEventEntity, IdempotencyKeyEntity],
     migrations: ORDER_MIGRATIONS,
   });

@@ -40,6 +40,7 @@ describe('applying a run of saga events against Postgres', () => {
       shippingAddress: DEMO_ADDRESS,
       createdAt: at,
       updatedAt: at,
+      history: [{ status: 'PENDING', version: 1, reason: null, at: at.toISOString() }],
     });
     await db.dataSource.transaction((manager) => recorder.insertOrder(manager, order));
     return order.id;
@@ -65,7 +66,8 @@ describe('applying a run of saga events against Postgres', () => {
       [orderId],
     );
     const history = await db.dataSource.query(
-      'select version, status from order_history where order_id = $1 order by version',
+      `select h.version, h.status from orders o, jsonb_to_recordset(o.history) as h (version int, status text)
+        where o.id = $1`,
       [orderId],
     );
     const parked = await db.dataSource.query('select event_type from parked_events where order_id = $1', [

@@ -4,6 +4,7 @@ import type { OutgoingEvent, TraceCarrier } from '@orderflow/messaging';
 import { PermanentEventError } from '@orderflow/messaging';
 import { LastWrite, meter } from '@orderflow/service-defaults';
 import { plan, SagaEvent, TERMINAL_STATUSES, Transition } from '../order/order-state-machine';
+import { currentHistoryEntry } from '../order/order-snapshot';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
 import { LockedOrder, lockOrders, ParkedEvent, RunChanges, runWrite } from './saga-run-store';
 
@@ -49,7 +50,7 @@ export class ApplySagaEvents {
     events: RunEvent[],
   ): Promise<{ outcomes: ApplyOutcome[]; published: StatusChangeOfRun[]; write?: LastWrite }> {
     const orders = await lockOrders(manager, [...new Set(events.map((e) => e.orderId))].sort());
-    const changes: RunChanges = { orders: [], history: [], unparked: [], parked: [] };
+    const changes: RunChanges = { orders: [], unparked: [], parked: [] };
     const published: StatusChangeOfRun[] = [];
     const outcomes = events.map((incoming, index) => {
       const locked = orders.get(incoming.orderId);
@@ -90,14 +91,14 @@ export class ApplySagaEvents {
     return { outcome: applied ? 'applied' : 'stale', statusChanges };
   }
 
-  /** Applies one transition to the locked order and its history; returns its OrderStatusChanged. */
+  /** Applies one transition to the locked order, history included; returns its OrderStatusChanged. */
   private transition(
     locked: LockedOrder,
     to: Transition,
     causationId: string,
     changes: RunChanges,
   ): OutgoingEvent<'OrderStatusChanged'> {
-    const { order, history } = locked;
+    const { order } = locked;
     const previousStatus = order.status;
     const at = new Date();
     order.status = to.to;
@@ -110,14 +111,12 @@ export class ApplySagaEvents {
       order.totalCents = to.pricing.totalCents;
       order.currency = to.pricing.currency;
     }
-    const entry = { status: order.status, version: order.version, reason: order.reason, at };
-    history.push(entry);
+    order.history = [...order.history, currentHistoryEntry(order, at)];
     changes.orders.push(order);
-    changes.history.push({ ...entry, orderId: order.id });
     if (TERMINAL_STATUSES.has(order.status)) {
       this.sagaDuration.record((at.getTime() - order.createdAt.getTime()) / 1000, { outcome: order.status });
     }
-    return this.recorder.statusChanged(order, history, { previousStatus, at, causationId });
+    return this.recorder.statusChanged(order, { previousStatus, at, causationId });
   }
 }
 

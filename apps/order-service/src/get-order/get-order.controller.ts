@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { OrderSnapshot } from '@orderflow/contracts';
 import { CurrentPrincipal, Principal } from '@orderflow/service-defaults';
 import { OrderEntity } from '../order/order.entity';
-import { loadSnapshots } from '../order/order-snapshot';
+import { toSnapshot } from '../order/order-snapshot';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -23,7 +23,6 @@ export class GetOrderController {
     if (!order || (order.customerId !== principal.customerId && !principal.isAdmin)) {
       throw new NotFoundException(`Order ${orderId} not found`);
     }
-    const [snapshot] = await loadSnapshots(this.dataSource.manager, [order]);
-    return snapshot;
+    return toSnapshot(order);
   }
 }

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { OrderSnapshot } from '@orderflow/contracts';
 import { CurrentPrincipal, Principal } from '@orderflow/service-defaults';
 import { OrderEntity } from '../order/order.entity';
-import { loadSnapshots } from '../order/order-snapshot';
+import { toSnapshot } from '../order/order-snapshot';
 import { decodeCursor, encodeCursor, parseLimit } from './order-cursor';
 
 @Controller('orders')
@@ -30,7 +30,7 @@ export class ListOrdersController {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: await loadSnapshots(this.dataSource.manager, page),
+      items: page.map(toSnapshot),
       nextCursor:
         rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
     };

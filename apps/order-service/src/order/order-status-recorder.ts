@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { OrderStatus } from '@orderflow/contracts';
 import type { OutgoingEvent } from '@orderflow/messaging';
 import { OrderEntity } from './order.entity';
-import { HistoryEntry, toSnapshot } from './order-snapshot';
+import { toSnapshot } from './order-snapshot';
 
 export interface StatusChange {
   previousStatus: OrderStatus | null;
@@ -12,14 +12,14 @@ export interface StatusChange {
 }
 
 /**
- * Inserts new orders with their first history row, and builds OrderStatusChanged (with the full
- * snapshot) from the history the caller already holds, without reading it back. Later status
- * changes are written a consumer run at a time (apply-saga-event/saga-run-store.ts).
+ * Inserts new orders, and builds OrderStatusChanged (with the full snapshot, history included) from
+ * the order the caller holds, without reading it back. Later status changes are written a consumer
+ * run at a time (apply-saga-event/saga-run-store.ts).
  */
 @Injectable()
 export class OrderStatusRecorder {
   /**
-   * Inserts a new order and its first history row in one statement, with the CTEs `along` returns
+   * Inserts a new order in one statement, with the CTEs `along` returns
    * (e.g. OutboxWriter.insertCte: its parameters are numbered from the one it is given).
    */
   async insertOrder(
@@ -40,29 +40,22 @@ export class OrderStatusRecorder {
       JSON.stringify(order.shippingAddress),
       order.createdAt,
       order.updatedAt,
+      JSON.stringify(order.history),
     ];
     const extra = along?.(params.length + 1);
     await manager.query(
       `with inserted as (
          insert into orders (id, customer_id, status, version, items, total_cents, currency, reason,
-                             payment_token, shipping_address, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         returning id
-       ), first_history as (
-         insert into order_history (order_id, version, status, reason, at)
-         select id, $4, $3, $8, $12 from inserted
+                             payment_token, shipping_address, created_at, updated_at, history)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        )${extra ? `, ${extra.sql}` : ''}
        select 1`,
       [...params, ...(extra?.params ?? [])],
     );
   }
 
-  /** OrderStatusChanged for the order's current state; `history` includes the current version. */
-  statusChanged(
-    order: OrderEntity,
-    history: HistoryEntry[],
-    change: StatusChange,
-  ): OutgoingEvent<'OrderStatusChanged'> {
+  /** OrderStatusChanged for the order's current state; its history includes the current version. */
+  statusChanged(order: OrderEntity, change: StatusChange): OutgoingEvent<'OrderStatusChanged'> {
     return {
       type: 'OrderStatusChanged',
       payload: {
@@ -73,7 +66,7 @@ export class OrderStatusRecorder {
         version: order.version,
         reason: order.reason,
         occurredAt: change.at.toISOString(),
-        order: toSnapshot(order, history),
+        order: toSnapshot(order),
       },
       correlationId: order.id,
       causationId: change.causationId,

@@ -1,5 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { OrderSnapshotLine, OrderStatus, ShippingAddress } from '@orderflow/contracts';
+import type {
+  OrderHistoryEntry,
+  OrderSnapshotLine,
+  OrderStatus,
+  ShippingAddress,
+} from '@orderflow/contracts';
 
 // bigint columns come back from pg as strings; amounts stay far below 2^53.
 const bigintAsNumber = {
@@ -44,23 +49,8 @@ export class OrderEntity {
 
   @Column('timestamptz', { name: 'updated_at' })
   updatedAt!: Date;
-}
 
-/** One row per status change: (order, version) is the order's history. */
-@Entity('order_history')
-export class OrderHistoryEntity {
-  @PrimaryColumn('uuid', { name: 'order_id' })
-  orderId!: string;
-
-  @PrimaryColumn('int')
-  version!: number;
-
-  @Column('text')
-  status!: OrderStatus;
-
-  @Column('text', { nullable: true })
-  reason!: string | null;
-
-  @Column('timestamptz')
-  at!: Date;
+  /** Every status change, oldest first; its last entry is the current version (ADR 0056). */
+  @Column('jsonb')
+  history!: OrderHistoryEntry[];
 }

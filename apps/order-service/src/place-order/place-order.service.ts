@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { OutboxWriter } from '@orderflow/messaging';
 import { ProblemException } from '@orderflow/service-defaults';
 import { OrderEntity } from '../order/order.entity';
+import { currentHistoryEntry } from '../order/order-snapshot';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { requestHash } from './idempotency-key';
@@ -18,7 +19,7 @@ export interface PlaceOrderResponse {
 }
 
 /**
- * Stores the order, its first history row, OrderCreated and OrderStatusChanged(PENDING) in one
+ * Stores the order (its history begun), OrderCreated and OrderStatusChanged(PENDING) in one
  * statement, which is its own transaction: one round trip. With an Idempotency-Key, the key row is
  * inserted first in a transaction that also runs that statement: a concurrent duplicate blocks on
  * its primary key until this one commits, then replays it.
@@ -108,7 +109,7 @@ export class PlaceOrder {
       createdAt: now,
       updatedAt: now,
     });
-    const history = [{ status: order.status, version: order.version, reason: order.reason, at: now }];
+    order.history = [currentHistoryEntry(order, now)];
     // Both events go to the outbox in the order's own statement; they go to different topics,
     // each keyed by the order id.
     const events = [
@@ -123,7 +124,7 @@ export class PlaceOrder {
           createdAt: now.toISOString(),
         },
       },
-      this.recorder.statusChanged(order, history, { previousStatus: null, at: now, causationId: null }),
+      this.recorder.statusChanged(order, { previousStatus: null, at: now, causationId: null }),
     ];
     await this.recorder.insertOrder(manager, order, (firstParam) =>
       this.outbox.insertCte(events, firstParam),
