@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DEMO_ADDRESS } from '@orderflow/testing';
+import type { EntityManager } from 'typeorm';
+import { DEMO_ADDRESS, waitFor } from '@orderflow/testing';
 import type { EventPayloads, EventType } from '@orderflow/contracts';
 import { EventEnvelope, PermanentEventError } from '@orderflow/messaging';
 import { envelope, orderTestDb } from '../../test/order-db';
@@ -209,6 +210,59 @@ describe('applying a run of saga events against Postgres', () => {
     ]);
     expect(orderB.order).toMatchObject({ status: 'REJECTED', version: 2 });
     expect(orderB.published.map((p) => p.status)).toEqual(['REJECTED']);
+  });
+
+  it('reads an order again when its row lock waited for a commit, so it sees what that commit parked', async () => {
+    // The consumer's advisory locks keep two runs of one order apart; this is the guard behind them.
+    const service = new ApplySagaEvents(recorder);
+    const runEvent = (orderId: string, event: SagaEvent): RunEvent => ({
+      orderId,
+      eventId: randomUUID(),
+      event,
+      trace: {},
+    });
+    const applyIn = async (manager: EntityManager, run: RunEvent[]) => {
+      const applied = await service.applyRun(manager, run);
+      if (applied.write) await manager.query(applied.write.sql, applied.write.params);
+      return applied.outcomes;
+    };
+    const orderId = await placeOrder();
+    const reserve: SagaEvent = {
+      type: 'InventoryReserved',
+      items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 500 }],
+      totalCents: 1000,
+      currency: 'EUR',
+    };
+    const first = db.dataSource.createQueryRunner();
+    await first.connect();
+    try {
+      await first.startTransaction();
+      expect(
+        await applyIn(first.manager, [
+          runEvent(orderId, reserve),
+          runEvent(orderId, { type: 'ShipmentScheduled' }),
+        ]),
+      ).toEqual(['applied', 'parked']);
+      const second = db.dataSource.transaction((manager) =>
+        applyIn(manager, [runEvent(orderId, { type: 'PaymentProcessed' })]),
+      );
+      await waitFor('the second run waiting for the order row', async () => {
+        const [row] = await db.dataSource.query(
+          `select count(*)::int as waiting from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        return row.waiting > 0;
+      });
+      await first.commitTransaction();
+      expect(await second).toEqual(['applied']);
+    } finally {
+      if (first.isTransactionActive) await first.rollbackTransaction();
+      await first.release();
+    }
+
+    const after = await stored(orderId);
+    expect(after.order).toMatchObject({ status: 'SHIPPING_SCHEDULED', version: 4 });
+    expect(after.parked).toEqual([]);
   });
 
   it('refuses an event for an order it does not have, and writes nothing', async () => {
