@@ -21,13 +21,7 @@ export async function raceForLockOrder(
     await steps.aFirst(a.manager);
     const b = dataSource.transaction((manager) => steps.bBoth(manager));
     b.catch(() => undefined); // awaited below; keeps an early rejection from going unhandled
-    await waitFor('B waiting for a row lock', async () => {
-      const [row] = await dataSource.query(
-        `select count(*)::int as waiting from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'`,
-      );
-      return row.waiting > 0;
-    });
+    await waitForLockWait(dataSource, 'B waiting for a row lock');
     await steps.aSecond(a.manager);
     await a.commitTransaction();
     await b;
@@ -35,4 +29,15 @@ export async function raceForLockOrder(
     if (a.isTransactionActive) await a.rollbackTransaction();
     await a.release();
   }
+}
+
+/** Waits until some session of the data source's database is waiting for a lock. */
+export async function waitForLockWait(dataSource: DataSource, what: string): Promise<void> {
+  await waitFor(what, async () => {
+    const [row] = await dataSource.query(
+      `select count(*)::int as waiting from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`,
+    );
+    return row.waiting > 0;
+  });
 }

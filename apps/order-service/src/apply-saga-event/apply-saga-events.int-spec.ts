@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { DEMO_ADDRESS, waitFor } from '@orderflow/testing';
+import { DEMO_ADDRESS, waitForLockWait } from '@orderflow/testing';
 import type { EventPayloads, EventType } from '@orderflow/contracts';
 import { EventEnvelope, PermanentEventError } from '@orderflow/messaging';
 import { envelope, orderTestDb } from '../../test/order-db';
 import { OrderEntity } from '../order/order.entity';
+import { currentHistoryEntry } from '../order/order-snapshot';
 import type { SagaEvent } from '../order/order-state-machine';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
 import { ApplySagaEventsHandler } from './apply-saga-events.handler';
@@ -16,8 +17,28 @@ import { ApplySagaEvents, RunEvent } from './apply-saga-events.service';
 describe('applying a run of saga events against Postgres', () => {
   let db: Awaited<ReturnType<typeof orderTestDb>>;
   const recorder = new OrderStatusRecorder();
-  const handler = new ApplySagaEventsHandler(new ApplySagaEvents(recorder));
+  const service = new ApplySagaEvents(recorder);
+  const handler = new ApplySagaEventsHandler(service);
   const apply = (events: EventEnvelope[]) => db.deliverBatch(events, (run, ctx) => handler.handle(run, ctx));
+  /** The service alone, in the caller's transaction, with its write sent as the consumer would. */
+  const applyIn = async (manager: EntityManager, run: RunEvent[]) => {
+    const applied = await service.applyRun(manager, run);
+    if (applied.write) await manager.query(applied.write.sql, applied.write.params);
+    return applied;
+  };
+  const applyRun = (run: RunEvent[]) => db.dataSource.transaction((manager) => applyIn(manager, run));
+  const runEvent = (orderId: string, event: SagaEvent, trace: RunEvent['trace'] = {}): RunEvent => ({
+    orderId,
+    eventId: randomUUID(),
+    event,
+    trace,
+  });
+  const reserve: SagaEvent = {
+    type: 'InventoryReserved',
+    items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 500 }],
+    totalCents: 1000,
+    currency: 'EUR',
+  };
 
   beforeAll(async () => {
     db = await orderTestDb();
@@ -41,8 +62,8 @@ describe('applying a run of saga events against Postgres', () => {
       shippingAddress: DEMO_ADDRESS,
       createdAt: at,
       updatedAt: at,
-      history: [{ status: 'PENDING', version: 1, reason: null, at: at.toISOString() }],
     });
+    order.history = [currentHistoryEntry(order, at)];
     await db.dataSource.transaction((manager) => recorder.insertOrder(manager, order));
     return order.id;
   }
@@ -143,26 +164,8 @@ describe('applying a run of saga events against Postgres', () => {
   });
 
   it('lets an event applied late continue its own trace, parked in this run or in an earlier one', async () => {
-    const service = new ApplySagaEvents(recorder);
-    const applyRun = (run: RunEvent[]) =>
-      db.dataSource.transaction(async (manager) => {
-        const applied = await service.applyRun(manager, run);
-        if (applied.write) await manager.query(applied.write.sql, applied.write.params);
-        return applied;
-      });
     const traceOf = (n: number) => ({ traceparent: `00-${String(n).repeat(32)}-${String(n).repeat(16)}-01` });
-    const sagaEvent = (orderId: string, event: SagaEvent, n: number): RunEvent => ({
-      orderId,
-      eventId: randomUUID(),
-      event,
-      trace: traceOf(n),
-    });
-    const reserve: SagaEvent = {
-      type: 'InventoryReserved',
-      items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 500 }],
-      totalCents: 1000,
-      currency: 'EUR',
-    };
+    const sagaEvent = (orderId: string, event: SagaEvent, n: number) => runEvent(orderId, event, traceOf(n));
     const statusesAndTraces = (published: Awaited<ReturnType<typeof applyRun>>['published']) =>
       published.map((p) => [p.change.payload.status, p.trace]);
 
@@ -214,47 +217,17 @@ describe('applying a run of saga events against Postgres', () => {
 
   it('reads an order again when its row lock waited for a commit, so it sees what that commit parked', async () => {
     // The consumer's advisory locks keep two runs of one order apart; this is the guard behind them.
-    const service = new ApplySagaEvents(recorder);
-    const runEvent = (orderId: string, event: SagaEvent): RunEvent => ({
-      orderId,
-      eventId: randomUUID(),
-      event,
-      trace: {},
-    });
-    const applyIn = async (manager: EntityManager, run: RunEvent[]) => {
-      const applied = await service.applyRun(manager, run);
-      if (applied.write) await manager.query(applied.write.sql, applied.write.params);
-      return applied.outcomes;
-    };
     const orderId = await placeOrder();
-    const reserve: SagaEvent = {
-      type: 'InventoryReserved',
-      items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 500 }],
-      totalCents: 1000,
-      currency: 'EUR',
-    };
     const first = db.dataSource.createQueryRunner();
     await first.connect();
     try {
       await first.startTransaction();
-      expect(
-        await applyIn(first.manager, [
-          runEvent(orderId, reserve),
-          runEvent(orderId, { type: 'ShipmentScheduled' }),
-        ]),
-      ).toEqual(['applied', 'parked']);
-      const second = db.dataSource.transaction((manager) =>
-        applyIn(manager, [runEvent(orderId, { type: 'PaymentProcessed' })]),
-      );
-      await waitFor('the second run waiting for the order row', async () => {
-        const [row] = await db.dataSource.query(
-          `select count(*)::int as waiting from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        return row.waiting > 0;
-      });
+      const firstRun = [runEvent(orderId, reserve), runEvent(orderId, { type: 'ShipmentScheduled' })];
+      expect((await applyIn(first.manager, firstRun)).outcomes).toEqual(['applied', 'parked']);
+      const second = applyRun([runEvent(orderId, { type: 'PaymentProcessed' })]);
+      await waitForLockWait(db.dataSource, 'the second run waiting for the order row');
       await first.commitTransaction();
-      expect(await second).toEqual(['applied']);
+      expect((await second).outcomes).toEqual(['applied']);
     } finally {
       if (first.isTransactionActive) await first.rollbackTransaction();
       await first.release();
