@@ -62,9 +62,9 @@ describe('chaos, short seeded run (e2e)', () => {
       const batch = midBatch?.atKill.relayBatch;
       expect(batch?.produce.phase).toBe('answered');
       expect(midBatch?.atKill.relay).toEqual({ state: 'idle', lastStatement: 'batch-read' });
-      expect(midBatch?.atKill.backlogRows).toBeGreaterThanOrEqual(batch?.produce.records ?? 1);
-      expect({ rows: batch?.rowIds?.length, republished: batch?.republished }).toEqual({
-        rows: batch?.produce.records,
+      expect(midBatch?.atKill.backlogEvents).toBeGreaterThanOrEqual(batch?.produce.records ?? 1);
+      expect({ events: batch?.events, republished: batch?.republished }).toEqual({
+        events: batch?.produce.records,
         republished: { afterKillMs: expect.any(Number) },
       });
       const midTransaction = kills.filter((k) => k.wanted === 'open-transaction' && k.observed);

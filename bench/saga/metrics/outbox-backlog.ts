@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 
-/** Unpublished outbox rows per service database: the relay's backlog. */
+/** Unpublished outbox events per service database: the relay's backlog. */
 export class OutboxBacklog {
   private constructor(private readonly clients: Map<string, Client>) {}
 
@@ -17,7 +17,9 @@ export class OutboxBacklog {
   async read(): Promise<Record<string, number>> {
     const backlog: Record<string, number> = {};
     for (const [app, client] of this.clients) {
-      const { rows } = await client.query<{ n: string }>('select count(*) as n from messaging_outbox');
+      const { rows } = await client.query<{ n: string }>(
+        'select coalesce(sum(event_count), 0) as n from messaging_outbox',
+      );
       backlog[app] = Number(rows[0].n);
     }
     return backlog;

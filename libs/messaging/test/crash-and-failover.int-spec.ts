@@ -18,7 +18,7 @@ async function stableGroup(bed: MessagingTestBed, members: number) {
 }
 
 const unpublished = async (bed: MessagingTestBed) =>
-  Number((await bed.query<{ n: string }>('select count(*) as n from messaging_outbox'))[0].n);
+  Number((await bed.query<{ n: string }>('select count(*) as n from messaging_outbox_events'))[0].n);
 
 /** Every event applied exactly once, each order's events in sequence. */
 async function expectExactlyOnceInOrder(bed: MessagingTestBed, total: number) {

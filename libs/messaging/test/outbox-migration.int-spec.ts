@@ -4,7 +4,9 @@ import {
   ensureTopics,
   MESSAGING_MIGRATIONS,
   MessagingOutboxDeleteOnPublish1764050000004,
+  MessagingOutboxRowPerTransaction1764050000006,
   OutboxRelay,
+  OutboxWriter,
 } from '../src';
 import { fixtureEvent } from './fixture/fixture-events';
 import { header, MessagingTestBed } from './support/test-bed';
@@ -56,7 +58,7 @@ describe('outbox migration to delete-on-publish (real Postgres and Kafka)', () =
 
     await dataSource.destroy();
     await migrate(MESSAGING_MIGRATIONS);
-    const left = await bed.query<{ event_id: string }>('select event_id from messaging_outbox');
+    const left = await bed.query<{ event_id: string }>('select event_id from messaging_outbox_events');
     expect(left).toEqual([{ event_id: waiting }]);
     const columns = await bed.query<{ column_name: string }>(
       `select column_name from information_schema.columns where table_name = 'messaging_outbox'`,
@@ -79,4 +81,104 @@ describe('outbox migration to delete-on-publish (real Postgres and Kafka)', () =
     dataSource = await new DataSource({ type: 'postgres', url: bed.databaseUrl, migrations }).initialize();
     await dataSource.runMigrations();
   }
+});
+
+/**
+ * A database whose outbox held one row per event when the outbox moved to one row per transaction
+ * (ADR 0057): waiting rows become one-event rows in their order, reverting splits each row into its
+ * events in order, and the relay publishes them all in that order.
+ */
+describe('outbox migration to one row per transaction (real Postgres and Kafka)', () => {
+  let bed: MessagingTestBed;
+  let dataSource: DataSource;
+  let relay: OutboxRelay | undefined;
+
+  beforeAll(async () => {
+    bed = await new MessagingTestBed().setUp();
+    await ensureTopics(bed.kafka, [bed.ordersTopic]);
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    await dataSource?.destroy();
+    await bed?.tearDown();
+  });
+
+  it('keeps waiting events in order both ways, and the relay publishes them in that order', async () => {
+    dataSource = await new DataSource({
+      type: 'postgres',
+      url: bed.databaseUrl,
+      migrations: MESSAGING_MIGRATIONS.slice(
+        0,
+        MESSAGING_MIGRATIONS.indexOf(MessagingOutboxRowPerTransaction1764050000006),
+      ),
+    }).initialize();
+    await dataSource.runMigrations();
+    const orderId = randomUUID();
+    const waiting = [randomUUID(), randomUUID()];
+    const payloads = [fixtureEvent(orderId, 1), fixtureEvent(orderId, 2)];
+    for (const [i, eventId] of waiting.entries())
+      await bed.query(
+        `insert into messaging_outbox (event_id, topic, message_key, event_type, headers, payload)
+         values ($1, $2, $3, 'OrderCreated', $4, $5)`,
+        [
+          eventId,
+          bed.ordersTopic,
+          orderId,
+          JSON.stringify({ 'event-id': eventId, 'event-type': 'OrderCreated' }),
+          JSON.stringify(payloads[i]),
+        ],
+      );
+    await dataSource.destroy();
+
+    dataSource = await new DataSource({
+      type: 'postgres',
+      url: bed.databaseUrl,
+      migrations: MESSAGING_MIGRATIONS,
+    }).initialize();
+    await dataSource.runMigrations();
+    expect(await bed.query('select event_count from messaging_outbox order by id')).toEqual([
+      { event_count: 1 },
+      { event_count: 1 },
+    ]);
+    const columns = await bed.query<{ column_name: string }>(
+      `select column_name from information_schema.columns where table_name = 'messaging_outbox'
+        order by ordinal_position`,
+    );
+    expect(columns.map((c) => c.column_name)).toEqual(['id', 'created_at', 'event_count', 'events']);
+    const migrated = await bed.query<{ event_id: string; position: string; payload: unknown }>(
+      'select event_id, position, message_key, event_type, payload from messaging_outbox_events order by id, position',
+    );
+    expect(migrated).toEqual(
+      waiting.map((eventId, i) => ({
+        event_id: eventId,
+        position: '1',
+        message_key: orderId,
+        event_type: 'OrderCreated',
+        payload: payloads[i],
+      })),
+    );
+
+    const writer = new OutboxWriter({ producer: 'migration-test', topicPrefix: bed.topicPrefix });
+    const together = await dataSource.transaction((manager) =>
+      writer.record(
+        manager,
+        [3, 4, 5].map((seq) => ({ type: 'OrderCreated' as const, payload: fixtureEvent(orderId, seq) })),
+      ),
+    );
+    const all = [...waiting, ...together];
+    await dataSource.undoLastMigration();
+    const reverted = await bed.query<{ event_id: string }>(
+      'select event_id from messaging_outbox order by id',
+    );
+    expect(reverted.map((row) => row.event_id)).toEqual(all);
+
+    await dataSource.runMigrations();
+    relay = new OutboxRelay({ connectionString: bed.databaseUrl, kafka: bed.kafka, pollIntervalMs: 50 });
+    await relay.start();
+    const messages = await bed.readTopic(bed.ordersTopic, (read) =>
+      all.every((eventId) => read.some((m) => header(m, 'event-id') === eventId)),
+    );
+    expect([...new Set(messages.map((m) => header(m, 'event-id')))]).toEqual(all);
+  });
 });

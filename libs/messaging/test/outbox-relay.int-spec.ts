@@ -74,7 +74,7 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     expect(eventIds(ofOrder)).toEqual([markerId]);
     expect(rolledBackId).toBeDefined();
     expect(
-      (await bed.query('select * from messaging_outbox where event_id = $1', [rolledBackId])).length,
+      (await bed.query('select * from messaging_outbox_events where event_id = $1', [rolledBackId])).length,
     ).toBe(0);
     expect(ofOrder[0].headers).toMatchObject({
       'event-type': expect.anything(),
@@ -106,7 +106,7 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     await bed.readTopic(bed.ordersTopic, (all) => eventIds(all).includes(eventId));
     expect(producers).toBeGreaterThanOrEqual(2);
     await waitFor('the published row to leave the outbox', async () => {
-      const rows = await bed.query('select 1 from messaging_outbox where event_id = $1', [eventId]);
+      const rows = await bed.query('select 1 from messaging_outbox_events where event_id = $1', [eventId]);
       return rows.length === 0;
     });
   });
@@ -120,7 +120,7 @@ describe('outbox relay (real Postgres and Kafka)', () => {
       payload: fixtureEvent(randomUUID(), 1),
     });
     const [earlyId] = await record(randomUUID(), 1);
-    const idOf = `select id from messaging_outbox where event_id = $1`;
+    const idOf = `select id from messaging_outbox_events where event_id = $1`;
     const [late] = await runner.query(idOf, [lateId]);
     const [early] = await bed.query<{ id: string }>(idOf, [earlyId]);
     expect(BigInt(late.id)).toBeLessThan(BigInt(early.id));
@@ -155,10 +155,59 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     await first.release();
     const [secondId] = await second;
     const rows = await bed.query<{ event_id: string }>(
-      'select event_id from messaging_outbox where event_id = any($1) order by id',
+      'select event_id from messaging_outbox_events where event_id = any($1) order by id, position',
       [[firstId, secondId]],
     );
     expect(rows.map((r) => r.event_id)).toEqual([firstId, secondId]);
+  });
+
+  it("keeps a transaction's events in one row and publishes them in order, in batches of whole rows", async () => {
+    const orderIds = [randomUUID(), randomUUID(), randomUUID()];
+    const eventsPerTransaction = [1, 7, 3, 12, 2];
+    let seq = 0;
+    const recordedIds: string[] = [];
+    for (const count of eventsPerTransaction) {
+      const ids = await dataSource.transaction((manager) =>
+        writer.record(
+          manager,
+          Array.from({ length: count }, (_, i) => {
+            if (i % orderIds.length === 0) seq++;
+            return {
+              type: 'OrderCreated' as const,
+              payload: fixtureEvent(orderIds[i % orderIds.length], seq),
+            };
+          }),
+        ),
+      );
+      recordedIds.push(...ids);
+    }
+    const outboxRows = await bed.query<{ events: number }>(
+      `select count(*)::int as events from messaging_outbox_events where event_id = any($1)
+        group by id order by id`,
+      [recordedIds],
+    );
+    expect(outboxRows.map((row) => row.events)).toEqual(eventsPerTransaction);
+
+    const relay = new OutboxRelay({ connectionString: bed.databaseUrl, kafka: bed.kafka, batchSize: 5 });
+    relays.push(relay);
+    await relay.start();
+    const recorded = await bed.query<{ event_id: string; message_key: string }>(
+      `select event_id, message_key from messaging_outbox_events where event_id = any($1)
+        order by id, position`,
+      [recordedIds],
+    );
+    const published = await bed.readTopic(bed.ordersTopic, (all) =>
+      recorded.every((row) => eventIds(all).includes(row.event_id)),
+    );
+    for (const orderId of orderIds) {
+      const ofOrder = recorded.filter((row) => row.message_key === orderId).map((row) => row.event_id);
+      const firstDeliveries = [...new Set(eventIds(published))].filter((id) => ofOrder.includes(id!));
+      expect(firstDeliveries).toEqual(ofOrder);
+    }
+    await waitFor('the published rows to leave the outbox', async () => {
+      const rows = await bed.query('select 1 from messaging_outbox');
+      return rows.length === 0;
+    });
   });
 
   it('runs one active relay per database; a standby takes over and per-order order holds', async () => {

@@ -8,8 +8,8 @@ describe('a relay-only instance beside instances that never relay (fixture servi
   let bed: MessagingTestBed;
   withTestBed((b) => (bed = b));
 
-  const outboxRows = async () =>
-    Number((await bed.query<{ n: string }>('select count(*) as n from messaging_outbox'))[0].n);
+  const outboxEvents = async () =>
+    Number((await bed.query<{ n: string }>('select count(*) as n from messaging_outbox_events'))[0].n);
   const relayConnections = async () =>
     Number(
       (
@@ -35,11 +35,11 @@ describe('a relay-only instance beside instances that never relay (fixture servi
     await worker.produce({ orderIds: [randomUUID(), randomUUID(), randomUUID()], perOrder: 4 });
     // Ready means its consumer runs: a relay of its own would have connected long before.
     expect(await relayConnections()).toBe(0);
-    expect(await outboxRows()).toBe(12);
+    expect(await outboxEvents()).toBe(12);
 
     const relay = await bed.start('relay', { outboxRelay: 'only' }).ready();
     expect(await bed.waitForEffects(12)).toEqual({ total: 12, distinctEvents: 12, violations: 0 });
-    await waitFor('the published rows deleted', async () => (await outboxRows()) === 0, {
+    await waitFor('the published rows deleted', async () => (await outboxEvents()) === 0, {
       timeoutMs: 10_000,
     });
     expect(await relayConnections()).toBe(1);
@@ -52,7 +52,7 @@ describe('a relay-only instance beside instances that never relay (fixture servi
     });
     expect(refused.status).toBe(404);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
-    expect(await outboxRows()).toBe(0);
+    expect(await outboxEvents()).toBe(0);
     expect((await fetch(`${relay.url}/metrics`)).status).toBe(200);
   }, 120_000);
 });

@@ -84,7 +84,7 @@ describe('runs of events lock their keys up front (Postgres)', () => {
       ],
       handlerRuns: 4, // more: a run was rolled back (deadlock) and applied again one by one
     });
-    const rows = await db.dataSource.query('select count(*)::int as n from messaging_outbox');
+    const rows = await db.dataSource.query('select count(*)::int as n from messaging_outbox_events');
     expect(rows[0].n).toBe(4);
   });
 });

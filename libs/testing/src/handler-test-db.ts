@@ -99,7 +99,7 @@ export async function handlerTestDb(options: HandlerTestDbOptions) {
 
   async function outboxEvents(type: EventType): Promise<Array<Record<string, unknown>>> {
     const rows: Array<{ payload: Record<string, unknown> }> = await dataSource.query(
-      'select payload from messaging_outbox where event_type = $1 order by id',
+      'select payload from messaging_outbox_events where event_type = $1 order by id, position',
       [type],
     );
     return rows.map((row) => row.payload);

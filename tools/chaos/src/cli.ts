@@ -65,7 +65,7 @@ function describeKill(kill: MidWorkKill): string {
       : '',
     at.openTransactions ? `${at.openTransactions.length} open transaction(s)` : '',
     at.rolledBack !== undefined ? `${at.rolledBack} rolled back by the kill` : '',
-    at.backlogRows !== undefined ? `${at.backlogRows} unpublished outbox row(s)` : '',
+    at.backlogEvents !== undefined ? `${at.backlogEvents} unpublished outbox event(s)` : '',
     at.relayBatch ? describeBatch(at.relayBatch) : '',
     `${at.inFlightOrders} orders in flight`,
   ].filter(Boolean);

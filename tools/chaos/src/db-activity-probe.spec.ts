@@ -16,7 +16,7 @@ describe('classify (what a kill looks for in pg_stat_activity)', () => {
       backend({ pid: 1, state: 'idle in transaction', xactAgeMs: 3, wrote: true, query: 'insert into x' }),
       backend({ pid: 2, state: 'active', xactAgeMs: 0, query: 'select 1' }),
       backend({ pid: 3, state: 'idle', query: 'commit' }),
-      backend({ pid: 4, app: 'outbox-relay', state: 'active', xactAgeMs: 1, query: 'select id, topic' }),
+      backend({ pid: 4, app: 'outbox-relay', state: 'active', xactAgeMs: 1, query: 'select b.id, e.topic' }),
       backend({ pid: 5, app: 'chaos-probe', state: 'active', xactAgeMs: 1, query: 'select' }),
     ]);
     expect(sample.openTransactions.map((t) => t.pid)).toEqual([1]);
@@ -26,7 +26,7 @@ describe('classify (what a kill looks for in pg_stat_activity)', () => {
   it("names the relay connection's last statement", () => {
     const relay = (query: string, state = 'idle') =>
       backend({ pid: 9, app: 'outbox-relay', state, query: `\n  ${query} from messaging_outbox` });
-    expect(classify('a', 2, [relay('select id, topic, message_key')]).relay).toEqual({
+    expect(classify('a', 2, [relay('select b.id, e.topic, e.key as message_key')]).relay).toEqual({
       state: 'idle',
       lastStatement: 'batch-read',
     });

@@ -12,8 +12,8 @@ export interface OpenTransaction {
 
 /** What a service's database shows of the service at one moment. */
 export interface ActivitySample {
-  /** Unpublished outbox rows. */
-  backlogRows: number;
+  /** Unpublished outbox events. */
+  backlogEvents: number;
   openTransactions: OpenTransaction[];
   /**
    * The relay's own connection (application_name `outbox-relay`), if it has one: its state and
@@ -32,7 +32,7 @@ interface Backend {
 }
 
 const SAMPLE_SQL = `
-  select (select count(*)::int from messaging_outbox) as backlog,
+  select (select coalesce(sum(event_count), 0)::int from messaging_outbox) as backlog,
          coalesce(json_agg(json_build_object(
            'pid', pid, 'app', application_name, 'state', state,
            'xactAgeMs', round(extract(epoch from clock_timestamp() - xact_start) * 1000),
@@ -132,7 +132,7 @@ export class DbActivityProbe {
   }
 }
 
-export function classify(app: string, backlogRows: number, backends: Backend[]): ActivitySample {
+export function classify(app: string, backlogEvents: number, backends: Backend[]): ActivitySample {
   const openTransactions = backends
     .filter(
       (b) =>
@@ -153,12 +153,12 @@ export function classify(app: string, backlogRows: number, backends: Backend[]):
   const relay = relayBackend
     ? { state: relayBackend.state, lastStatement: relayStatement(relayBackend.query) }
     : null;
-  return { backlogRows, openTransactions, relay };
+  return { backlogEvents, openTransactions, relay };
 }
 
 function relayStatement(query: string | null): 'batch-read' | 'delete-published' | 'other' {
   const text = (query ?? '').trim().toLowerCase();
-  if (text.startsWith('select id, topic')) return 'batch-read';
+  if (text.startsWith('select b.id, e.topic')) return 'batch-read';
   if (text.startsWith('delete from messaging_outbox where id')) return 'delete-published';
   return 'other';
 }

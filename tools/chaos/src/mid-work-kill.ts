@@ -20,7 +20,7 @@ export interface MidWorkKill {
   flowWaitMs?: number;
   atKill: {
     inFlightOrders: number;
-    backlogRows?: number;
+    backlogEvents?: number;
     relay?: ActivitySample['relay'];
     /** Relay-mid-batch kills: the batch in flight at the kill, and its publication after the restart. */
     relayBatch?: RelayBatchAtKill;
@@ -451,7 +451,7 @@ async function retryAfterKill(ctx: KillContext, request: MidRequest): Promise<vo
 function activityAtKill(sample: ActivitySample | undefined): Partial<MidWorkKill['atKill']> {
   if (!sample) return {};
   return {
-    backlogRows: sample.backlogRows,
+    backlogEvents: sample.backlogEvents,
     relay: sample.relay,
     openTransactions: sample.openTransactions,
   };

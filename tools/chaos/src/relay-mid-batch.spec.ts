@@ -3,7 +3,7 @@ import type { ProduceInFlight } from './kafka-traffic';
 import { relayMidBatch } from './relay-mid-batch';
 
 const sample = (over: Partial<ActivitySample> = {}): ActivitySample => ({
-  backlogRows: 3,
+  backlogEvents: 3,
   openTransactions: [],
   relay: { state: 'idle', lastStatement: 'batch-read' },
   ...over,
@@ -22,7 +22,7 @@ describe('relayMidBatch (when a relay kill lands inside a batch)', () => {
   it('holds when the batch was read, answered by the broker, not deleted and not yet known to the relay', () => {
     const look = relayMidBatch(sample(), [produce({ phase: 'at-broker', correlationId: 8 }), produce()]);
     expect(look).toMatchObject({ holds: true, produce: { correlationId: 9, records: 3 } });
-    expect(missing(relayMidBatch(sample({ backlogRows: 5 }), [produce({ records: undefined })]))).toBe(
+    expect(missing(relayMidBatch(sample({ backlogEvents: 5 }), [produce({ records: undefined })]))).toBe(
       'holds',
     );
   });
@@ -48,11 +48,11 @@ describe('relayMidBatch (when a relay kill lands inside a batch)', () => {
   });
 
   it('does not hold when fewer rows are unpublished than the request carries (already deleted)', () => {
-    expect(missing(relayMidBatch(sample({ backlogRows: 2 }), [produce()]))).toBe(
-      '2 unpublished rows for 3 records sent',
+    expect(missing(relayMidBatch(sample({ backlogEvents: 2 }), [produce()]))).toBe(
+      '2 unpublished events for 3 records sent',
     );
-    expect(missing(relayMidBatch(sample({ backlogRows: 0 }), [produce({ records: undefined })]))).toBe(
-      '0 unpublished rows for 1 records sent',
+    expect(missing(relayMidBatch(sample({ backlogEvents: 0 }), [produce({ records: undefined })]))).toBe(
+      '0 unpublished events for 1 records sent',
     );
   });
 });

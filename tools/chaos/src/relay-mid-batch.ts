@@ -20,8 +20,10 @@ export interface RelayBatchAtKill {
   kafkaLatencyMs: number;
   /** The batch's Produce request as the proxy held it when the SIGKILL landed. */
   produce: { records: number | undefined; phase: ProducePhase; ageMs: number };
-  /** The oldest unpublished rows after the kill, as many as the request carried: the batch read. */
+  /** The oldest unpublished rows after the kill, up to the first that reaches the request's record count. */
   rowIds?: string[];
+  /** The events those rows hold: the request's record count when they are the batch it carried. */
+  events?: number;
   /** The restarted relay published those rows (at least once: consumers dedupe), or did not. */
   republished?: { afterKillMs: number } | { error: string };
 }
@@ -33,7 +35,7 @@ export type MidBatchLook =
  * The relay is in the middle of a batch: its last statement is the batch read and it has not
  * deleted anything since (connection idle: waiting for Kafka), the target's Produce request has
  * been answered by the broker (the records are in Kafka) but the answer has not reached the
- * relay, and at least as many rows as the request carries are still unpublished.
+ * relay, and at least as many events as the request carries are still unpublished.
  */
 export function relayMidBatch(sample: ActivitySample | undefined, produces: ProduceInFlight[]): MidBatchLook {
   if (!sample) return { holds: false, missing: 'database not sampled' };
@@ -48,8 +50,11 @@ export function relayMidBatch(sample: ActivitySample | undefined, produces: Prod
       missing: produces.length > 0 ? `Produce ${produces[0].phase}` : 'no Produce in flight',
     };
   const records = produce.records ?? 1;
-  if (sample.backlogRows < records)
-    return { holds: false, missing: `${sample.backlogRows} unpublished rows for ${records} records sent` };
+  if (sample.backlogEvents < records)
+    return {
+      holds: false,
+      missing: `${sample.backlogEvents} unpublished events for ${records} records sent`,
+    };
   return { holds: true, sample, produce };
 }
 
@@ -78,11 +83,17 @@ export async function followBatch(
   killedAt: number,
 ): Promise<{ republished: Promise<void> } | undefined> {
   try {
-    const rows = await probe.query<{ id: string }>(
-      'select id::text from messaging_outbox order by id limit $1',
+    // The rows the relay read for that produce request: the oldest, up to the first that reaches
+    // its record count, as the relay sizes a batch.
+    const rows = await probe.query<{ id: string; event_count: number }>(
+      `select id::text, event_count from (
+         select id, event_count, sum(event_count) over (order by id) - event_count as before
+           from messaging_outbox order by id limit $1) as w
+        where before < $1`,
       [batch.produce.records ?? 1],
     );
     batch.rowIds = rows.map((row) => row.id);
+    batch.events = rows.reduce((sum, row) => sum + row.event_count, 0);
   } catch (error) {
     batch.republished = { error: `batch rows not read: ${(error as Error).message}` };
     return undefined;

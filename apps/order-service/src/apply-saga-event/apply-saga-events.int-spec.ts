@@ -97,8 +97,8 @@ describe('applying a run of saga events against Postgres', () => {
     ]);
     const published: Array<{ payload: { version: number; status: string }; causation: string }> =
       await db.dataSource.query(
-        `select payload, headers->>'causation-id' as causation from messaging_outbox
-          where event_type = 'OrderStatusChanged' and message_key = $1 order by id`,
+        `select payload, headers->>'causation-id' as causation from messaging_outbox_events
+          where event_type = 'OrderStatusChanged' and message_key = $1 order by id, position`,
         [orderId],
       );
     return {

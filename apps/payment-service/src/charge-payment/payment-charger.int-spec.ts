@@ -221,8 +221,8 @@ describe('payment-service charging against Postgres', () => {
     // Each caused by its own order's event of the run.
     const causes = await db.dataSource.query(
       `select payload->>'orderId' as order_id, headers->>'causation-id' as causation_id
-         from messaging_outbox where event_type = 'PaymentProcessed' and payload->>'orderId' = any($1)
-        order by id`,
+         from messaging_outbox_events where event_type = 'PaymentProcessed' and payload->>'orderId' = any($1)
+        order by id, position`,
       [[withToken1, withToken2]],
     );
     expect(causes).toEqual([

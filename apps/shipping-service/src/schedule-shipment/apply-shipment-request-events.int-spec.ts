@@ -80,8 +80,8 @@ describe('shipping-service scheduling against Postgres', () => {
   /** The ShipmentScheduled events of these orders, in outbox order, with the event that caused each. */
   async function scheduled(orderIds: string[]) {
     const rows: Array<{ payload: Record<string, string>; causation: string }> = await db.dataSource.query(
-      `select payload, headers->>'causation-id' as causation from messaging_outbox
-        where event_type = 'ShipmentScheduled' and message_key = any($1) order by id`,
+      `select payload, headers->>'causation-id' as causation from messaging_outbox_events
+        where event_type = 'ShipmentScheduled' and message_key = any($1) order by id, position`,
       [orderIds],
     );
     return rows;

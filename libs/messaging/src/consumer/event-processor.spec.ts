@@ -174,7 +174,8 @@ describe('event processor with a batch handler (EventBatchPattern)', () => {
             return [];
           }
           log.push('outbox');
-          outboxStatements.push(params[1] as string[]);
+          const events = JSON.parse(params[2] as string) as Array<{ eventId: string }>;
+          outboxStatements.push(events.map((event) => event.eventId));
           return [];
         },
       };

@@ -153,12 +153,77 @@ export class MessagingOutboxEventIdUnindexed1764050000005 implements MigrationIn
   }
 }
 
+/**
+ * One outbox row per transaction instead of one per event (ADR 0057). A transaction's events go in
+ * one `json` array, in the order they were published; `event_count` lets the relay size a batch
+ * without reading the arrays. Several events in one value pass the size at which Postgres
+ * compresses a value (a single event does not), and a transaction writes and the relay deletes one
+ * row with one index entry instead of one per event.
+ *
+ * `json`, not `jsonb`: the row is written once and read once, whole, by the relay, which sends
+ * each payload's text as it is; the binary form would cost a conversion on insert and gives the
+ * relay nothing. The view `messaging_outbox_events` shows one row per event, for people and tests.
+ *
+ * Rows waiting when this runs become one-event rows, in their order. The table keeps its identity,
+ * primary key and NOTIFY trigger; the per-event columns are dropped.
+ */
+export class MessagingOutboxRowPerTransaction1764050000006 implements MigrationInterface {
+  name = 'MessagingOutboxRowPerTransaction1764050000006';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(
+      'alter table messaging_outbox add column event_count int, add column events json compression lz4',
+    );
+    await runner.query(`
+      update messaging_outbox set event_count = 1, events = json_build_array(json_build_object(
+        'eventId', event_id, 'topic', topic, 'key', message_key, 'type', event_type,
+        'headers', headers, 'payload', payload))`);
+    await runner.query(`
+      alter table messaging_outbox
+        alter column event_count set not null,
+        alter column events set not null,
+        add constraint messaging_outbox_event_count check (event_count > 0),
+        drop column event_id, drop column topic, drop column message_key, drop column event_type,
+        drop column headers, drop column payload`);
+    await runner.query(`
+      create view messaging_outbox_events as
+      select o.id, e.position, e."eventId" as event_id, e.topic, e.key as message_key,
+             e.type as event_type, e.headers::jsonb as headers, e.payload::jsonb as payload, o.created_at
+        from messaging_outbox o
+        cross join lateral rows from (
+          json_to_recordset(o.events) as ("eventId" uuid, topic text, key text, type text, headers json, payload json)
+        ) with ordinality as e("eventId", topic, key, type, headers, payload, position)`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      alter table messaging_outbox
+        add column event_id uuid, add column topic text, add column message_key text,
+        add column event_type text, add column headers jsonb, add column payload jsonb,
+        alter column event_count drop not null, alter column events drop not null`);
+    // New identity values, taken in (row, position) order, keep the relay's order by id.
+    await runner.query(`
+      insert into messaging_outbox (event_id, topic, message_key, event_type, headers, payload, created_at)
+      select event_id, topic, message_key, event_type, headers, payload, created_at
+        from messaging_outbox_events order by id, position`);
+    await runner.query('delete from messaging_outbox where events is not null');
+    await runner.query('drop view messaging_outbox_events');
+    await runner.query(`
+      alter table messaging_outbox
+        drop constraint messaging_outbox_event_count, drop column event_count, drop column events,
+        alter column event_id set not null, alter column topic set not null,
+        alter column message_key set not null, alter column event_type set not null,
+        alter column headers set not null, alter column payload set not null`);
+  }
+}
+
 export const MESSAGING_MIGRATIONS = [
   MessagingSchema1764050000000,
   MessagingRelayWakeup1764050000002,
   MessagingInboxRetention1764050000003,
   MessagingOutboxDeleteOnPublish1764050000004,
   MessagingOutboxEventIdUnindexed1764050000005,
+  MessagingOutboxRowPerTransaction1764050000006,
 ];
 
 /** Channel the outbox trigger notifies on commit. */

@@ -9,11 +9,11 @@ export interface OutboxRelayOptions {
   /** URL of the service's database. The relay holds one dedicated connection of its own. */
   connectionString: string;
   kafka: Kafka;
-  /** Rows per read and per Kafka send under load. */
+  /** Events per read and per Kafka send under load (whole rows: a batch may exceed it by one row's). */
   batchSize?: number;
   /** Fallback poll when no notification arrives (lost NOTIFY, relay restarted, ...). */
   pollIntervalMs?: number;
-  /** A read that returns at least this many rows means load: the relay polls instead of listening. */
+  /** A read that returns at least this many events means load: the relay polls instead of listening. */
   busyThreshold?: number;
   /** Pause between reads under load, so that rows accumulate into batches. */
   busyPollMs?: number;
@@ -29,6 +29,7 @@ export interface OutboxRelayOptions {
   prepare?: () => Promise<void>;
 }
 
+/** One event of an outbox row, in the row's order. */
 type RelayRow = {
   id: string;
   topic: string;
@@ -41,8 +42,9 @@ type RelayRow = {
 const RELAY_LEADER_LOCK = 727_002;
 
 /**
- * Publishes committed outbox rows to Kafka, at least once and in `id` order, and deletes each
- * batch once the broker has acknowledged it: a row in the outbox is a row not yet published.
+ * Publishes committed outbox rows to Kafka, at least once and in `id` order (a row's events in
+ * their array order), and deletes each batch once the broker has acknowledged it: a row in the
+ * outbox holds events not yet published.
  *
  * One relay per database is active at a time: it holds a session advisory lock on its own
  * connection, and reads, publishes and deletes rows through that same connection, so a relay that
@@ -99,14 +101,15 @@ export class OutboxRelay {
     this.producerConnected = false;
   }
 
-  /** Unpublished rows and the age of the oldest, for the metrics; only the active relay reports. */
-  private async backlog(): Promise<{ rows: number; oldestAgeSeconds: number } | undefined> {
+  /** Unpublished events and the age of the oldest, for the metrics; only the active relay reports. */
+  private async backlog(): Promise<{ events: number; oldestAgeSeconds: number } | undefined> {
     if (!this.active || !this.client) return undefined;
-    const { rows } = await this.client.query<{ rows: number; age: number }>(
-      `select count(*)::int as rows, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
+    const { rows } = await this.client.query<{ events: number; age: number }>(
+      `select coalesce(sum(event_count), 0)::int as events,
+              coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
        from messaging_outbox`,
     );
-    return { rows: rows[0].rows, oldestAgeSeconds: rows[0].age };
+    return { events: rows[0].events, oldestAgeSeconds: rows[0].age };
   }
 
   /** Publishes everything committed so far (when active), then stops and disconnects. */
@@ -202,15 +205,25 @@ export class OutboxRelay {
   }
 
   private async drain(): Promise<void> {
-    while ((await this.publishBatch()) === this.options.batchSize);
+    while ((await this.publishBatch()) >= this.options.batchSize);
   }
 
-  /** Reads the oldest rows, sends them in order, deletes them. Returns how many. */
+  /**
+   * Reads the oldest rows, up to the first that reaches `batchSize` events, sends their events in
+   * order and deletes the rows. Returns how many events; fewer than `batchSize` means none were left.
+   */
   private async publishBatch(): Promise<number> {
     const client = this.requireClient();
     const { rows } = await client.query<RelayRow>(
-      `select id, topic, message_key, headers, payload::text as payload
-         from messaging_outbox order by id limit $1`,
+      `select b.id, e.topic, e.key as message_key, e.headers, e.payload::text as payload
+         from (select id, events
+                 from (select id, events, sum(event_count) over (order by id) - event_count as before
+                         from messaging_outbox order by id limit $1) as w
+                where before < $1) as b
+        cross join lateral rows from (
+          json_to_recordset(b.events) as (topic text, key text, headers json, payload json)
+        ) with ordinality as e(topic, key, headers, payload, position)
+        order by b.id, e.position`,
       [this.options.batchSize],
     );
     if (rows.length === 0) return 0;
@@ -236,7 +249,7 @@ export class OutboxRelay {
     // A crash here republishes the batch after restart: at least once, consumers dedupe. Deleting
     // (not marking) writes no new row version: a mark rewrote the row, payload and all (ADR 0047).
     await client.query('delete from messaging_outbox where id = any($1::bigint[])', [
-      rows.map((row) => row.id),
+      [...new Set(rows.map((row) => row.id))],
     ]);
     return rows.length;
   }

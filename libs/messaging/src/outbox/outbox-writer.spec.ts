@@ -3,7 +3,7 @@ import { OutboxWriter } from './outbox-writer';
 /** The Unix milliseconds in the first 48 bits of a UUIDv7. */
 const embeddedTime = (uuid: string) => parseInt(uuid.replace(/-/g, '').slice(0, 12), 16);
 
-describe('OutboxWriter event ids', () => {
+describe('OutboxWriter', () => {
   const payment = (orderId: string) => ({
     type: 'PaymentProcessed' as const,
     payload: {
@@ -15,7 +15,7 @@ describe('OutboxWriter event ids', () => {
     },
   });
 
-  it('are UUIDv7s carrying the time they were minted, so inbox keys arrive in time order', () => {
+  it('mints event ids as UUIDv7s carrying the time they were minted, so inbox keys arrive in time order', () => {
     const writer = new OutboxWriter({ producer: 'payment-service' });
     const before = Date.now();
     const insert = writer.statement([
@@ -31,5 +31,28 @@ describe('OutboxWriter event ids', () => {
       expect(embeddedTime(id)).toBeLessThanOrEqual(after);
     }
     expect(new Set(insert!.eventIds).size).toBe(2);
+  });
+
+  it("puts a transaction's events in one row, in the order published, each key locked once in sorted order", () => {
+    const writer = new OutboxWriter({ producer: 'payment-service', topicPrefix: 'run1.' });
+    const [b, a] = ['0b0b0b0b-0000-4000-8000-000000000002', '0a0a0a0a-0000-4000-8000-000000000001'];
+    const insert = writer.statement([payment(b), payment(a), payment(b)])!;
+
+    const [keys, count, array] = insert.params as [string[], number, string];
+    expect(keys).toEqual([a, b]);
+    expect(count).toBe(3);
+    const events = JSON.parse(array) as Array<Record<string, unknown>>;
+    expect(events.map((event) => [event.eventId, event.key, event.topic, event.type])).toEqual(
+      insert.eventIds.map((eventId, i) => [
+        eventId,
+        [b, a, b][i],
+        'run1.payments.events',
+        'PaymentProcessed',
+      ]),
+    );
+    expect(events[1]).toMatchObject({
+      payload: payment(a).payload,
+      headers: { 'event-id': insert.eventIds[1], 'correlation-id': a, producer: 'payment-service' },
+    });
   });
 });

@@ -61,37 +61,25 @@ export class OutboxWriter {
    * The outbox insert of `events` as CTEs (`outbox_locked`, `outbox_rows`) for a statement of the
    * caller's, its parameters numbered from `firstParam`. The statement must be the caller's only one
    * (autocommit: it is its own transaction) or run in the transaction of the state change it
-   * records. One round trip. The lock serializes writers per aggregate until commit, so identity
-   * values of one aggregate's rows are allocated in commit order and the relay's `order by id` is
-   * the per-key order. Keys are locked in sorted order so that two writers cannot deadlock.
+   * records. One round trip, one row for all the events (ADR 0057). The lock serializes writers per
+   * aggregate until commit, so identity values of one aggregate's rows are allocated in commit order
+   * and the relay's `order by id` is the per-key order. Keys are locked in sorted order so that two
+   * writers cannot deadlock.
    */
   insertCte(
     events: OutgoingEvent[],
     firstParam: number,
   ): { sql: string; params: unknown[]; eventIds: string[] } {
     const rows = events.map((event) => this.toRow(event));
-    const [keys, ids, topics, messageKeys, types, headers, payloads] = Array.from(
-      { length: 7 },
-      (_, i) => `$${firstParam + i}`,
-    );
+    const [keys, count, array] = [0, 1, 2].map((i) => `$${firstParam + i}`);
     return {
       sql: `outbox_locked as (
          select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest(${keys}::text[]) as key
        ), outbox_rows as (
-         insert into messaging_outbox (event_id, topic, message_key, event_type, headers, payload)
-         select * from unnest(${ids}::uuid[], ${topics}::text[], ${messageKeys}::text[], ${types}::text[],
-                              ${headers}::jsonb[], ${payloads}::jsonb[])
-         where (select count(*) from outbox_locked) >= 0
+         insert into messaging_outbox (event_count, events)
+         select ${count}::int, ${array}::json where (select count(*) from outbox_locked) >= 0
        )`,
-      params: [
-        [...new Set(rows.map((row) => row.key))].sort(),
-        rows.map((row) => row.eventId),
-        rows.map((row) => row.topic),
-        rows.map((row) => row.key),
-        rows.map((row) => row.type),
-        rows.map((row) => row.headers),
-        rows.map((row) => row.payload),
-      ],
+      params: [[...new Set(rows.map((row) => row.key))].sort(), rows.length, JSON.stringify(rows)],
       eventIds: rows.map((row) => row.eventId),
     };
   }
@@ -117,13 +105,14 @@ export class OutboxWriter {
       causationId: event.causationId ?? null,
       trace,
     });
+    // The element of the outbox row's array; the relay reads these names (ADR 0057).
     return {
       eventId,
-      type: event.type,
       topic: this.topicOf(event.type),
       key: event.key ?? correlationId,
-      headers: JSON.stringify(headers),
-      payload: JSON.stringify(event.payload),
+      type: event.type,
+      headers,
+      payload: event.payload,
     };
   }
 }

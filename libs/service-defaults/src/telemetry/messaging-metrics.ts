@@ -63,8 +63,8 @@ function get(): Instruments {
       description: 'Messages behind the partition high watermark after the last processed offset',
     }),
     outboxBacklog: m.createObservableGauge('orderflow.outbox.backlog', {
-      unit: '{row}',
-      description: 'Outbox rows not yet published',
+      unit: '{event}',
+      description: 'Outbox events not yet published',
     }),
     outboxOldestAge: m.createObservableGauge('orderflow.outbox.oldest_unpublished.age', {
       unit: 's',
@@ -159,7 +159,7 @@ export function recordConsumerLag(
 }
 
 /** Reads the outbox backlog at scrape time; `undefined` when this replica is not the active relay. */
-export type OutboxBacklogSource = () => Promise<{ rows: number; oldestAgeSeconds: number } | undefined>;
+export type OutboxBacklogSource = () => Promise<{ events: number; oldestAgeSeconds: number } | undefined>;
 
 /** The relay registers its backlog query; returns the function that unregisters it. */
 export function observeOutboxBacklog(source: OutboxBacklogSource): () => void {
@@ -175,7 +175,7 @@ async function observeBacklog(result: BatchObservableResult): Promise<void> {
     // the relay itself logs its connection errors.
     const backlog = await source().catch(() => undefined);
     if (!backlog) continue;
-    result.observe(outboxBacklog, backlog.rows);
+    result.observe(outboxBacklog, backlog.events);
     result.observe(outboxOldestAge, backlog.oldestAgeSeconds);
   }
 }
