@@ -161,7 +161,13 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     expect(rows.map((r) => r.event_id)).toEqual([firstId, secondId]);
   });
 
-  it("keeps a transaction's events in one row and publishes them in order, in batches of whole rows", async () => {
+  it("keeps a transaction's events in one row and publishes them in order, reading whole rows, sending at most a batch", async () => {
+    const earlier = await startRelay();
+    await waitFor('rows left by earlier tests to be published', async () => {
+      const rows = await bed.query('select 1 from messaging_outbox');
+      return rows.length === 0;
+    });
+    await earlier.stop();
     const orderIds = [randomUUID(), randomUUID(), randomUUID()];
     const eventsPerTransaction = [1, 7, 3, 12, 2];
     let seq = 0;
@@ -188,7 +194,18 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     );
     expect(outboxRows.map((row) => row.events)).toEqual(eventsPerTransaction);
 
-    const relay = new OutboxRelay({ connectionString: bed.databaseUrl, kafka: bed.kafka, batchSize: 5 });
+    const sends: number[] = [];
+    const kafka = Object.create(bed.kafka) as Kafka;
+    kafka.producer = (config) => {
+      const producer = bed.kafka.producer(config);
+      const sendBatch = producer.sendBatch.bind(producer);
+      producer.sendBatch = (batch) => {
+        sends.push(batch.topicMessages!.reduce((sum, topic) => sum + topic.messages.length, 0));
+        return sendBatch(batch);
+      };
+      return producer;
+    };
+    const relay = new OutboxRelay({ connectionString: bed.databaseUrl, kafka, batchSize: 5 });
     relays.push(relay);
     await relay.start();
     const recorded = await bed.query<{ event_id: string; message_key: string }>(
@@ -208,6 +225,8 @@ describe('outbox relay (real Postgres and Kafka)', () => {
       const rows = await bed.query('select 1 from messaging_outbox');
       return rows.length === 0;
     });
+    // Reads of whole rows ([1, 7], [3, 12], [2]), each sent in sends of at most five events.
+    expect(sends).toEqual([5, 3, 5, 5, 5, 2]);
   });
 
   it('runs one active relay per database; a standby takes over and per-order order holds', async () => {

@@ -9,7 +9,10 @@ export interface OutboxRelayOptions {
   /** URL of the service's database. The relay holds one dedicated connection of its own. */
   connectionString: string;
   kafka: Kafka;
-  /** Events per read and per Kafka send under load (whole rows: a batch may exceed it by one row's). */
+  /**
+   * Events per Kafka send, and per read under load: a read takes whole rows, up to the first that
+   * reaches this many events, so it may hold more (sent in several sends).
+   */
   batchSize?: number;
   /** Fallback poll when no notification arrives (lost NOTIFY, relay restarted, ...). */
   pollIntervalMs?: number;
@@ -227,13 +230,26 @@ export class OutboxRelay {
       [this.options.batchSize],
     );
     if (rows.length === 0) return 0;
+    // A row holds a whole transaction, which may be larger than a batch (a consumer catching up
+    // applies a large fetch at once): its events go out in sends of at most batchSize, in order.
+    for (let from = 0; from < rows.length; from += this.options.batchSize)
+      await this.send(rows.slice(from, from + this.options.batchSize));
+    // A crash here republishes the batch after restart: at least once, consumers dedupe. Deleting
+    // (not marking) writes no new row version: a mark rewrote the row, payload and all (ADR 0047).
+    await client.query('delete from messaging_outbox where id = any($1::bigint[])', [
+      [...new Set(rows.map((row) => row.id))],
+    ]);
+    return rows.length;
+  }
+
+  /** Sends events in order, each with a PRODUCER span, child of the trace context stored with it (ADR 0012). */
+  private async send(rows: RelayRow[]): Promise<void> {
     const messages = rows.map((row) => ({
       topic: row.topic,
       key: row.message_key,
       headers: row.headers,
       value: row.payload,
     }));
-    // Each message gets a PRODUCER span, child of the trace context stored with its row (ADR 0012).
     await withProducerSpans(messages, (traced) => {
       const byTopic = new Map<string, Message[]>();
       for (const { topic, key, value, headers } of traced) {
@@ -246,12 +262,6 @@ export class OutboxRelay {
         topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
       });
     });
-    // A crash here republishes the batch after restart: at least once, consumers dedupe. Deleting
-    // (not marking) writes no new row version: a mark rewrote the row, payload and all (ADR 0047).
-    await client.query('delete from messaging_outbox where id = any($1::bigint[])', [
-      [...new Set(rows.map((row) => row.id))],
-    ]);
-    return rows.length;
   }
 
   private async cleanupIfDue(): Promise<void> {
