@@ -217,8 +217,11 @@ export class OutboxRelay {
    */
   private async publishBatch(): Promise<number> {
     const client = this.requireClient();
-    const { rows } = await client.query<RelayRow>(
-      `select b.id, e.topic, e.key as message_key, e.headers, e.payload::text as payload
+    // Named, so Postgres parses and plans it once per connection: planning this read costs more
+    // than running it on a small batch (docs/performance.md, nineteenth pass).
+    const { rows } = await client.query<RelayRow>({
+      name: 'outbox-relay-read',
+      text: `select b.id, e.topic, e.key as message_key, e.headers, e.payload::text as payload
          from (select id, events
                  from (select id, events, sum(event_count) over (order by id) - event_count as before
                          from messaging_outbox order by id limit $1) as w
@@ -227,8 +230,8 @@ export class OutboxRelay {
           json_to_recordset(b.events) as (topic text, key text, headers json, payload json)
         ) with ordinality as e(topic, key, headers, payload, position)
         order by b.id, e.position`,
-      [this.options.batchSize],
-    );
+      values: [this.options.batchSize],
+    });
     if (rows.length === 0) return 0;
     // A row holds a whole transaction, which may be larger than a batch (a consumer catching up
     // applies a large fetch at once): its events go out in sends of at most batchSize, in order.
@@ -236,9 +239,11 @@ export class OutboxRelay {
       await this.send(rows.slice(from, from + this.options.batchSize));
     // A crash here republishes the batch after restart: at least once, consumers dedupe. Deleting
     // (not marking) writes no new row version: a mark rewrote the row, payload and all (ADR 0047).
-    await client.query('delete from messaging_outbox where id = any($1::bigint[])', [
-      [...new Set(rows.map((row) => row.id))],
-    ]);
+    await client.query({
+      name: 'outbox-relay-delete',
+      text: 'delete from messaging_outbox where id = any($1::bigint[])',
+      values: [[...new Set(rows.map((row) => row.id))]],
+    });
     return rows.length;
   }
 
