@@ -17,27 +17,11 @@ import { header, MessagingTestBed } from './support/test-bed';
  * publishes that.
  */
 describe('outbox migration to delete-on-publish (real Postgres and Kafka)', () => {
-  let bed: MessagingTestBed;
-  let dataSource: DataSource;
-  let relay: OutboxRelay | undefined;
-
-  beforeAll(async () => {
-    bed = await new MessagingTestBed().setUp();
-    await ensureTopics(bed.kafka, [bed.ordersTopic]);
-  });
-
-  afterAll(async () => {
-    await relay?.stop();
-    await dataSource?.destroy();
-    await bed?.tearDown();
-  });
+  const suite = migrationSuite();
 
   it('keeps the unpublished rows, drops the published ones, and the relay publishes what is left', async () => {
-    const before = MESSAGING_MIGRATIONS.slice(
-      0,
-      MESSAGING_MIGRATIONS.indexOf(MessagingOutboxDeleteOnPublish1764050000004),
-    );
-    await migrate(before);
+    const { bed } = suite;
+    await suite.migrate(before(MessagingOutboxDeleteOnPublish1764050000004));
     const published = randomUUID();
     const waiting = randomUUID();
     for (const [eventId, publishedAt] of [
@@ -56,8 +40,7 @@ describe('outbox migration to delete-on-publish (real Postgres and Kafka)', () =
         ],
       );
 
-    await dataSource.destroy();
-    await migrate(MESSAGING_MIGRATIONS);
+    await suite.migrate(MESSAGING_MIGRATIONS);
     const left = await bed.query<{ event_id: string }>('select event_id from messaging_outbox_events');
     expect(left).toEqual([{ event_id: waiting }]);
     const columns = await bed.query<{ column_name: string }>(
@@ -69,18 +52,12 @@ describe('outbox migration to delete-on-publish (real Postgres and Kafka)', () =
     );
     expect(indexes.map((i) => i.indexname)).toEqual(['messaging_outbox_pkey']);
 
-    relay = new OutboxRelay({ connectionString: bed.databaseUrl, kafka: bed.kafka, pollIntervalMs: 50 });
-    await relay.start();
+    await suite.startRelay();
     const messages = await bed.readTopic(bed.ordersTopic, (all) =>
       all.some((m) => header(m, 'event-id') === waiting),
     );
     expect(messages.map((m) => header(m, 'event-id'))).toEqual([waiting]);
   });
-
-  async function migrate(migrations: typeof MESSAGING_MIGRATIONS) {
-    dataSource = await new DataSource({ type: 'postgres', url: bed.databaseUrl, migrations }).initialize();
-    await dataSource.runMigrations();
-  }
 });
 
 /**
@@ -89,31 +66,11 @@ describe('outbox migration to delete-on-publish (real Postgres and Kafka)', () =
  * events in order, and the relay publishes them all in that order.
  */
 describe('outbox migration to one row per transaction (real Postgres and Kafka)', () => {
-  let bed: MessagingTestBed;
-  let dataSource: DataSource;
-  let relay: OutboxRelay | undefined;
-
-  beforeAll(async () => {
-    bed = await new MessagingTestBed().setUp();
-    await ensureTopics(bed.kafka, [bed.ordersTopic]);
-  });
-
-  afterAll(async () => {
-    await relay?.stop();
-    await dataSource?.destroy();
-    await bed?.tearDown();
-  });
+  const suite = migrationSuite();
 
   it('keeps waiting events in order both ways, and the relay publishes them in that order', async () => {
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: bed.databaseUrl,
-      migrations: MESSAGING_MIGRATIONS.slice(
-        0,
-        MESSAGING_MIGRATIONS.indexOf(MessagingOutboxRowPerTransaction1764050000006),
-      ),
-    }).initialize();
-    await dataSource.runMigrations();
+    const { bed } = suite;
+    await suite.migrate(before(MessagingOutboxRowPerTransaction1764050000006));
     const orderId = randomUUID();
     const waiting = [randomUUID(), randomUUID()];
     const payloads = [fixtureEvent(orderId, 1), fixtureEvent(orderId, 2)];
@@ -129,14 +86,7 @@ describe('outbox migration to one row per transaction (real Postgres and Kafka)'
           JSON.stringify(payloads[i]),
         ],
       );
-    await dataSource.destroy();
-
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: bed.databaseUrl,
-      migrations: MESSAGING_MIGRATIONS,
-    }).initialize();
-    await dataSource.runMigrations();
+    const dataSource = await suite.migrate(MESSAGING_MIGRATIONS);
     expect(await bed.query('select event_count from messaging_outbox order by id')).toEqual([
       { event_count: 1 },
       { event_count: 1 },
@@ -174,11 +124,54 @@ describe('outbox migration to one row per transaction (real Postgres and Kafka)'
     expect(reverted.map((row) => row.event_id)).toEqual(all);
 
     await dataSource.runMigrations();
-    relay = new OutboxRelay({ connectionString: bed.databaseUrl, kafka: bed.kafka, pollIntervalMs: 50 });
-    await relay.start();
+    await suite.startRelay();
     const messages = await bed.readTopic(bed.ordersTopic, (read) =>
       all.every((eventId) => read.some((m) => header(m, 'event-id') === eventId)),
     );
     expect([...new Set(messages.map((m) => header(m, 'event-id')))]).toEqual(all);
   });
 });
+
+const before = (migration: (typeof MESSAGING_MIGRATIONS)[number]) =>
+  MESSAGING_MIGRATIONS.slice(0, MESSAGING_MIGRATIONS.indexOf(migration));
+
+/** A test bed of the suite's own, the data source that migrates it, and a relay, torn down after. */
+function migrationSuite() {
+  let dataSource: DataSource | undefined;
+  let relay: OutboxRelay | undefined;
+  const suite = {
+    bed: undefined as unknown as MessagingTestBed,
+    /** Runs `migrations` (those not yet run) through a new data source; returns it. */
+    async migrate(migrations: typeof MESSAGING_MIGRATIONS): Promise<DataSource> {
+      await dataSource?.destroy();
+      dataSource = await new DataSource({
+        type: 'postgres',
+        url: suite.bed.databaseUrl,
+        migrations,
+      }).initialize();
+      await dataSource.runMigrations();
+      return dataSource;
+    },
+    async startRelay(): Promise<void> {
+      relay = new OutboxRelay({
+        connectionString: suite.bed.databaseUrl,
+        kafka: suite.bed.kafka,
+        pollIntervalMs: 50,
+      });
+      await relay.start();
+    },
+  };
+
+  beforeAll(async () => {
+    suite.bed = await new MessagingTestBed().setUp();
+    await ensureTopics(suite.bed.kafka, [suite.bed.ordersTopic]);
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    await dataSource?.destroy();
+    await suite.bed?.tearDown();
+  });
+
+  return suite;
+}
