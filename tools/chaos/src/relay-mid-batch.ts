@@ -1,3 +1,4 @@
+import { OUTBOX_BATCH_ROWS } from '@orderflow/messaging';
 import { waitFor } from '@orderflow/testing';
 import type { ChaosStack } from './chaos-stack';
 import { ActivitySample, DbActivityProbe } from './db-activity-probe';
@@ -84,12 +85,9 @@ export async function followBatch(
 ): Promise<{ republished: Promise<void> } | undefined> {
   try {
     // The rows the relay read for that produce request: the oldest, up to the first that reaches
-    // its record count, as the relay sizes a batch.
+    // its record count: the relay's own batch query.
     const rows = await probe.query<{ id: string; event_count: number }>(
-      `select id::text, event_count from (
-         select id, event_count, sum(event_count) over (order by id) - event_count as before
-           from messaging_outbox order by id limit $1) as w
-        where before < $1`,
+      `select id::text, event_count from (${OUTBOX_BATCH_ROWS}) as b`,
       [batch.produce.records ?? 1],
     );
     batch.rowIds = rows.map((row) => row.id);

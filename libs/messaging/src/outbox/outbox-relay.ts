@@ -41,6 +41,15 @@ type RelayRow = {
   payload: string;
 };
 
+/**
+ * The rows of one relay read: the oldest, up to the first that reaches `$1` events (ADR 0057).
+ * `event_count` sizes the batch without reading the arrays.
+ */
+export const OUTBOX_BATCH_ROWS = `select id, event_count, events
+  from (select id, event_count, events, sum(event_count) over (order by id) - event_count as before
+          from messaging_outbox order by id limit $1) as w
+ where before < $1`;
+
 /** Key of the session advisory lock that makes one relay per database the active one. */
 const RELAY_LEADER_LOCK = 727_002;
 
@@ -222,10 +231,7 @@ export class OutboxRelay {
     const { rows } = await client.query<RelayRow>({
       name: 'outbox-relay-read',
       text: `select b.id, e.topic, e.key as message_key, e.headers, e.payload::text as payload
-         from (select id, events
-                 from (select id, events, sum(event_count) over (order by id) - event_count as before
-                         from messaging_outbox order by id limit $1) as w
-                where before < $1) as b
+         from (${OUTBOX_BATCH_ROWS}) as b
         cross join lateral rows from (
           json_to_recordset(b.events) as (topic text, key text, headers json, payload json)
         ) with ordinality as e(topic, key, headers, payload, position)
