@@ -117,6 +117,8 @@ describe('outbox migration to one row per transaction (real Postgres and Kafka)'
       ),
     );
     const all = [...waiting, ...together];
+    // undoLastMigration reverts the migration under test only while it is the last one.
+    expect(MESSAGING_MIGRATIONS.at(-1)).toBe(MessagingOutboxRowPerTransaction1764050000006);
     await dataSource.undoLastMigration();
     const reverted = await bed.query<{ event_id: string }>(
       'select event_id from messaging_outbox order by id',

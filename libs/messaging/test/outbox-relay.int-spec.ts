@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, KafkaJSProtocolError } from 'kafkajs';
+import { Kafka, KafkaJSProtocolError, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { waitFor } from '@orderflow/testing';
 import { ensureTopics, MESSAGING_MIGRATIONS, OutboxRelay, OutboxWriter } from '../src';
@@ -30,6 +30,16 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     );
   const eventIds = (messages: Awaited<ReturnType<MessagingTestBed['readTopic']>>) =>
     messages.map((m) => header(m, 'event-id'));
+  /** The bed's Kafka, handing each producer it creates to `adapt` before the relay gets it. */
+  const kafkaAdaptingProducers = (adapt: (producer: Producer) => void): Kafka => {
+    const kafka = Object.create(bed.kafka) as Kafka;
+    kafka.producer = (config) => {
+      const producer = bed.kafka.producer(config);
+      adapt(producer);
+      return producer;
+    };
+    return kafka;
+  };
 
   beforeAll(async () => {
     bed = await new MessagingTestBed().setUp();
@@ -92,12 +102,9 @@ describe('outbox relay (real Postgres and Kafka)', () => {
       new KafkaJSProtocolError('The broker received an out of order sequence number'),
       { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER', code: 45 },
     );
-    const kafka = Object.create(bed.kafka) as Kafka;
-    kafka.producer = (config) => {
-      const producer = bed.kafka.producer(config);
+    const kafka = kafkaAdaptingProducers((producer) => {
       if (producers++ === 0) producer.sendBatch = () => Promise.reject(refused);
-      return producer;
-    };
+    });
     const relay = new OutboxRelay({ connectionString: bed.databaseUrl, kafka, standbyRetryMs: 100 });
     relays.push(relay);
     await relay.start();
@@ -195,16 +202,13 @@ describe('outbox relay (real Postgres and Kafka)', () => {
     expect(outboxRows.map((row) => row.events)).toEqual(eventsPerTransaction);
 
     const sends: number[] = [];
-    const kafka = Object.create(bed.kafka) as Kafka;
-    kafka.producer = (config) => {
-      const producer = bed.kafka.producer(config);
+    const kafka = kafkaAdaptingProducers((producer) => {
       const sendBatch = producer.sendBatch.bind(producer);
       producer.sendBatch = (batch) => {
         sends.push(batch.topicMessages!.reduce((sum, topic) => sum + topic.messages.length, 0));
         return sendBatch(batch);
       };
-      return producer;
-    };
+    });
     const relay = new OutboxRelay({ connectionString: bed.databaseUrl, kafka, batchSize: 5 });
     relays.push(relay);
     await relay.start();
