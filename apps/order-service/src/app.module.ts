@@ -11,6 +11,7 @@ import { OrderStatusRecorder } from './order/order-status-recorder';
 import { ParkedEventEntity } from './order/parked-event.entity';
 import { IdempotencyKeyEntity } from './place-order/idempotency-key.entity';
 import { PlaceOrderController } from './place-order/place-order.controller';
+import { OrderIntake } from './place-order/order-intake';
 import { PlaceOrder } from './place-order/place-order.service';
 
 export const SERVICE: ServiceIdentity = {
@@ -36,6 +37,6 @@ export const SERVICE: ServiceIdentity = {
     // The saga events it consumes, applied a consumer run at a time.
     ApplySagaEventsHandler,
   ],
-  providers: [PlaceOrder, ApplySagaEvents, OrderStatusRecorder],
+  providers: [PlaceOrder, OrderIntake, ApplySagaEvents, OrderStatusRecorder],
 })
 export class AppModule {}

@@ -13,6 +13,7 @@ export * from './auth/current-principal.decorator';
 export * from './database/database.module';
 export * from './database/fillfactor.migration';
 export * from './database/pipelined-transactions';
+export * from './database/coalescer';
 export * from './service-context';
 export * from './service-defaults.module';
 export * from './run-service';

@@ -64,7 +64,7 @@ describe('applying a run of saga events against Postgres', () => {
       updatedAt: at,
     });
     order.history = [currentHistoryEntry(order, at)];
-    await db.dataSource.transaction((manager) => recorder.insertOrder(manager, order));
+    await db.dataSource.transaction((manager) => recorder.insertOrders(manager, [order]));
     return order.id;
   }
 

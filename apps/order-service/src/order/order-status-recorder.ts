@@ -19,38 +19,29 @@ export interface StatusChange {
 @Injectable()
 export class OrderStatusRecorder {
   /**
-   * Inserts a new order in one statement, with the CTEs `along` returns
-   * (e.g. OutboxWriter.insertCte: its parameters are numbered from the one it is given).
+   * Inserts new orders in one statement, with the CTEs `along` returns (e.g.
+   * OutboxWriter.insertCte: its parameters are numbered from the one it is given). The orders go as
+   * one JSON parameter, so the statement's text, and its prepared plan, is the same for any number.
    */
-  async insertOrder(
+  async insertOrders(
     manager: EntityManager,
-    order: OrderEntity,
+    orders: OrderEntity[],
     along?: (firstParam: number) => { sql: string; params: unknown[] },
   ): Promise<void> {
-    const params = [
-      order.id,
-      order.customerId,
-      order.status,
-      order.version,
-      JSON.stringify(order.items),
-      order.totalCents,
-      order.currency,
-      order.reason,
-      order.paymentToken,
-      JSON.stringify(order.shippingAddress),
-      order.createdAt,
-      order.updatedAt,
-      JSON.stringify(order.history),
-    ];
-    const extra = along?.(params.length + 1);
+    const extra = along?.(2);
     await manager.query(
       `with inserted as (
          insert into orders (id, customer_id, status, version, items, total_cents, currency, reason,
                              payment_token, shipping_address, created_at, updated_at, history)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         select id, customer_id, status, version, items, total_cents, currency, reason,
+                payment_token, shipping_address, created_at, updated_at, history
+           from json_to_recordset($1::json) as o(
+                  id uuid, customer_id text, status text, version int, items jsonb, total_cents bigint,
+                  currency text, reason text, payment_token text, shipping_address jsonb,
+                  created_at timestamptz, updated_at timestamptz, history jsonb)
        )${extra ? `, ${extra.sql}` : ''}
        select 1`,
-      [...params, ...(extra?.params ?? [])],
+      [JSON.stringify(orders.map(toInsertedRow)), ...(extra?.params ?? [])],
     );
   }
 
@@ -72,4 +63,23 @@ export class OrderStatusRecorder {
       causationId: change.causationId,
     };
   }
+}
+
+/** An order's columns, named as the insert's `json_to_recordset` reads them. */
+function toInsertedRow(order: OrderEntity) {
+  return {
+    id: order.id,
+    customer_id: order.customerId,
+    status: order.status,
+    version: order.version,
+    items: order.items,
+    total_cents: order.totalCents,
+    currency: order.currency,
+    reason: order.reason,
+    payment_token: order.paymentToken,
+    shipping_address: order.shippingAddress,
+    created_at: order.createdAt,
+    updated_at: order.updatedAt,
+    history: order.history,
+  };
 }

@@ -1,12 +1,11 @@
-import { randomUUIDv7 } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { OutboxWriter } from '@orderflow/messaging';
 import { ProblemException } from '@orderflow/service-defaults';
-import { OrderEntity } from '../order/order.entity';
-import { currentHistoryEntry } from '../order/order-snapshot';
+import type { OrderEntity } from '../order/order.entity';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { newOrder } from './new-order';
+import { OrderIntake } from './order-intake';
 import { requestHash } from './idempotency-key';
 import type { PlaceOrderRequest } from './place-order.request';
 
@@ -20,15 +19,16 @@ export interface PlaceOrderResponse {
 
 /**
  * Stores the order (its history begun), OrderCreated and OrderStatusChanged(PENDING) in one
- * statement, which is its own transaction: one round trip. With an Idempotency-Key, the key row is
- * inserted first in a transaction that also runs that statement: a concurrent duplicate blocks on
- * its primary key until this one commits, then replays it.
+ * statement, which is its own transaction, shared with the orders of concurrent POSTs
+ * (OrderIntake). With an Idempotency-Key, the key row is inserted first in a transaction that also
+ * runs that statement for this order alone: a concurrent duplicate blocks on its primary key until
+ * this one commits, then replays it.
  */
 @Injectable()
 export class PlaceOrder {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly outbox: OutboxWriter,
+    private readonly intake: OrderIntake,
     private readonly recorder: OrderStatusRecorder,
   ) {}
 
@@ -37,11 +37,16 @@ export class PlaceOrder {
     request: PlaceOrderRequest,
     idempotencyKey?: string,
   ): Promise<PlaceOrderResponse> {
-    if (idempotencyKey === undefined) return this.createOrder(this.dataSource.manager, customerId, request);
+    if (idempotencyKey === undefined) {
+      const placed = newOrder(customerId, request, this.recorder);
+      return this.intake.submit(placed).then(() => accepted(placed.order));
+    }
     return this.dataSource.transaction(async (manager) => {
       const earlier = await this.claimKey(manager, customerId, idempotencyKey, requestHash(request));
       if (earlier) return earlier;
-      const response = await this.createOrder(manager, customerId, request);
+      const placed = newOrder(customerId, request, this.recorder);
+      await this.intake.insert(manager, [placed]);
+      const response = accepted(placed.order);
       await manager.update(
         IdempotencyKeyEntity,
         { customerId, key: idempotencyKey },
@@ -88,52 +93,13 @@ export class PlaceOrder {
       replayed: true,
     };
   }
+}
 
-  private async createOrder(
-    manager: EntityManager,
-    customerId: string,
-    request: PlaceOrderRequest,
-  ): Promise<PlaceOrderResponse> {
-    const now = new Date();
-    const order = manager.create(OrderEntity, {
-      id: randomUUIDv7(), // time-ordered: the key of the order's rows in every service (ADR 54)
-      customerId,
-      status: 'PENDING',
-      version: 1,
-      items: request.items.map(({ sku, quantity }) => ({ sku, quantity, unitPriceCents: null })),
-      totalCents: null,
-      currency: null,
-      reason: null,
-      paymentToken: request.paymentToken,
-      shippingAddress: request.shippingAddress,
-      createdAt: now,
-      updatedAt: now,
-    });
-    order.history = [currentHistoryEntry(order, now)];
-    // Both events go to the outbox in the order's own statement; they go to different topics,
-    // each keyed by the order id.
-    const events = [
-      {
-        type: 'OrderCreated' as const,
-        payload: {
-          orderId: order.id,
-          customerId,
-          items: request.items,
-          paymentToken: request.paymentToken,
-          shippingAddress: request.shippingAddress,
-          createdAt: now.toISOString(),
-        },
-      },
-      this.recorder.statusChanged(order, { previousStatus: null, at: now, causationId: null }),
-    ];
-    await this.recorder.insertOrder(manager, order, (firstParam) =>
-      this.outbox.insertCte(events, firstParam),
-    );
-    return {
-      statusCode: HttpStatus.ACCEPTED,
-      headers: { Location: `/orders/${order.id}` },
-      body: { orderId: order.id, status: 'PENDING', version: 1 },
-      replayed: false,
-    };
-  }
+function accepted(order: OrderEntity): PlaceOrderResponse {
+  return {
+    statusCode: HttpStatus.ACCEPTED,
+    headers: { Location: `/orders/${order.id}` },
+    body: { orderId: order.id, status: 'PENDING', version: 1 },
+    replayed: false,
+  };
 }

@@ -1,7 +1,7 @@
 import { randomUUIDv7 } from 'node:crypto';
-import { context, propagation } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 import { EVENT_CATALOG, EventPayloads, EventType, validateEvent } from '@orderflow/contracts';
+import { injectTraceContext } from '@orderflow/service-defaults';
 import { envelopeHeaders, TraceCarrier } from '../envelope/event-envelope';
 
 export interface OutgoingEvent<K extends EventType = EventType> {
@@ -91,8 +91,7 @@ export class OutboxWriter {
       throw new Error(`refusing to record an invalid ${event.type}: ${validation.errors.join('; ')}`);
     const correlationId = event.correlationId ?? (event.payload as { orderId?: string }).orderId;
     if (!correlationId) throw new Error(`${event.type} needs a correlation id (the order id)`);
-    const trace = event.trace ?? {};
-    if (!event.trace) propagation.inject(context.active(), trace);
+    const trace = event.trace ?? injectTraceContext();
     // Time-ordered, so every consumer's inbox key lands at the right edge of its index (ADR 54).
     const eventId = randomUUIDv7();
     const headers = envelopeHeaders({

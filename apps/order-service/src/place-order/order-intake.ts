@@ -1,0 +1,67 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { OutboxWriter } from '@orderflow/messaging';
+import { Coalescer, injectTraceContext } from '@orderflow/service-defaults';
+import { OrderStatusRecorder } from '../order/order-status-recorder';
+import type { NewOrder } from './new-order';
+
+/** Most orders in one insert: bounds the statement and the outbox row it writes. */
+export const MAX_ORDERS_PER_INSERT = 100;
+
+/**
+ * Stores new orders with their events: one statement, its own transaction. The orders of POSTs
+ * that arrive together, or while such an insert is in flight, share one statement and one commit
+ * (ADR 0058); a POST with nothing to share with is inserted at once, alone. Each request is
+ * answered only once its own order has committed. When a combined insert fails, each of its
+ * orders is tried alone, so one order's failure is only its own.
+ */
+@Injectable()
+export class OrderIntake {
+  private readonly logger = new Logger(OrderIntake.name);
+  private readonly coalescer: Coalescer<NewOrder, void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+    private readonly recorder: OrderStatusRecorder,
+  ) {
+    this.coalescer = new Coalescer<NewOrder, void>({
+      together: (orders) => this.insertTogether(orders),
+      alone: (order) => this.insert(this.dataSource.manager, [order]),
+      maxSize: MAX_ORDERS_PER_INSERT,
+    });
+  }
+
+  /** Resolves once the order and its events have committed. */
+  submit(newOrder: NewOrder): Promise<void> {
+    // The insert may run in another request's async context: each event keeps its own trace.
+    const events = newOrder.events.map((event) => ({ ...event, trace: event.trace ?? injectTraceContext() }));
+    return this.coalescer.submit({ order: newOrder.order, events });
+  }
+
+  /** Inserts orders and their events in one statement, through `manager` (in its transaction, if any). */
+  insert(manager: EntityManager, orders: NewOrder[]): Promise<void> {
+    return this.recorder.insertOrders(
+      manager,
+      orders.map(({ order }) => order),
+      (firstParam) =>
+        this.outbox.insertCte(
+          orders.flatMap(({ events }) => events),
+          firstParam,
+        ),
+    );
+  }
+
+  /** Undefined, so that each goes alone, when the combined insert failed. */
+  private async insertTogether(orders: NewOrder[]): Promise<void[] | undefined> {
+    try {
+      await this.insert(this.dataSource.manager, orders);
+      return orders.map(() => undefined);
+    } catch (error) {
+      this.logger.warn(
+        `inserting ${orders.length} orders together failed (${(error as Error).message}); inserting each alone`,
+      );
+      return undefined;
+    }
+  }
+}
