@@ -93,7 +93,7 @@ describe('order-service telemetry', () => {
     ).toEqual([]);
   });
 
-  it('exposes HTTP, outbox, relay and runtime metrics at /metrics that moved after an order', async () => {
+  it('exposes HTTP, outbox, relay, order-intake and runtime metrics at /metrics that moved after an order', async () => {
     const before = await scrape();
     const placed = await placeOrder(url, token, { items: [{ sku: 'SKU-3', quantity: 1 }] });
     expect(placed.status).toBe(202);
@@ -110,6 +110,10 @@ describe('order-service telemetry', () => {
       sum(before, 'http_server_request_duration_count', 'http_request_method="POST"'),
     );
     expect(sum(after, 'messaging_client_operation_duration_count')).toBeGreaterThan(0);
+    // The POST's insert, through the coalescer that lets concurrent POSTs share one (ADR 0058).
+    expect(sum(after, 'orderflow_coalesced_write_items_count', 'writer="order-intake"')).toBeGreaterThan(
+      sum(before, 'orderflow_coalesced_write_items_count', 'writer="order-intake"'),
+    );
     expect(after).toMatch(/^orderflow_outbox_backlog(_rows)?\{[^}]*\} 0$/m);
     expect(after).toMatch(/^orderflow_outbox_oldest_unpublished_age\{[^}]*\} 0$/m);
     // The runtime's own: how long callbacks waited for the event loop, and GC pauses.

@@ -26,6 +26,7 @@ export class OrderIntake {
     private readonly recorder: OrderStatusRecorder,
   ) {
     this.coalescer = new Coalescer<NewOrder, void>({
+      name: 'order-intake',
       together: (orders) => this.insertTogether(orders),
       alone: (order) => this.insert(this.dataSource.manager, [order]),
       maxSize: MAX_ORDERS_PER_INSERT,

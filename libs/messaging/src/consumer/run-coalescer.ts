@@ -18,6 +18,7 @@ export class RunCoalescer {
 
   constructor(processor: EventProcessor, maxEvents: number) {
     this.coalescer = new Coalescer({
+      name: 'consumer-runs',
       together: (runs) => processor.processTogether(runs),
       alone: (run) => processor.processChunk(run.topic, run.partition, run.messages),
       maxSize: maxEvents,

@@ -8,6 +8,7 @@ function recorder(options: { together?: (items: number[]) => Promise<number[] | 
   const together: number[][] = [];
   const alone: number[] = [];
   const coalescer = new Coalescer<number, number>({
+    name: 'test',
     together: async (items) => {
       together.push(items);
       return options.together ? options.together(items) : items.map((item) => item * 10);
@@ -37,6 +38,7 @@ describe('Coalescer', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     const alone: number[] = [];
     const coalescer = new Coalescer<number, number>({
+      name: 'test',
       together: async () => undefined,
       alone: async (item) => {
         alone.push(item);

@@ -1,4 +1,9 @@
+import type { Histogram } from '@opentelemetry/api';
+import { meter } from '../metrics/metrics';
+
 export interface CoalescerOptions<I, R> {
+  /** Names the writer in the `orderflow.coalesced_write.items` metric. */
+  name: string;
   /**
    * Applies several items in one go (one transaction) and returns their results in order, or
    * undefined when they cannot go together; then each is applied alone. Throwing rejects them all.
@@ -50,7 +55,10 @@ export class Coalescer<I, R> {
     const taken = this.take();
     try {
       const together = taken.length > 1 ? await this.options.together(taken.map((p) => p.item)) : undefined;
-      if (together) taken.forEach((pending, i) => pending.resolve(together[i]));
+      if (together) {
+        recordWrite(this.options.name, taken.length);
+        taken.forEach((pending, i) => pending.resolve(together[i]));
+      }
       // Each on its own, not awaited here: a slow one (retrying, say) must not hold up the next.
       else for (const pending of taken) this.applyAlone(pending);
     } catch (error) {
@@ -76,6 +84,21 @@ export class Coalescer<I, R> {
   }
 
   private applyAlone({ item, resolve, reject }: Pending<I, R>): void {
-    this.options.alone(item).then(resolve, reject);
+    this.options.alone(item).then((result) => {
+      recordWrite(this.options.name, 1);
+      resolve(result);
+    }, reject);
   }
+}
+
+let writeItems: Histogram | undefined;
+
+/** Created on first use, once the app's MeterProvider exists. */
+function recordWrite(writer: string, items: number): void {
+  writeItems ??= meter().createHistogram('orderflow.coalesced_write.items', {
+    unit: '{item}',
+    description: 'Items (orders, consumer runs) per successful write of a coalescer, by writer',
+    advice: { explicitBucketBoundaries: [1, 2, 3, 5, 10, 20, 50, 100, 200, 500] },
+  });
+  writeItems.record(items, { writer });
 }
