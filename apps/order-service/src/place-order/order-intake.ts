@@ -6,7 +6,7 @@ import { OrderStatusRecorder } from '../order/order-status-recorder';
 import type { NewOrder } from './new-order';
 
 /** Most orders in one insert: bounds the statement and the outbox row it writes. */
-export const MAX_ORDERS_PER_INSERT = 100;
+const MAX_ORDERS_PER_INSERT = 100;
 
 /**
  * Stores new orders with their events: one statement, its own transaction. The orders of POSTs
