@@ -64,7 +64,8 @@ describe('applying a run of saga events against Postgres', () => {
       updatedAt: at,
     });
     order.history = [currentHistoryEntry(order, at)];
-    await db.dataSource.transaction((manager) => recorder.insertOrders(manager, [order]));
+    const insert = recorder.insertOrdersCte([order], 1);
+    await db.dataSource.query(`with ${insert.sql} select 1`, insert.params);
     return order.id;
   }
 

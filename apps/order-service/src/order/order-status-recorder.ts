@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { OrderStatus } from '@orderflow/contracts';
 import type { OutgoingEvent } from '@orderflow/messaging';
 import { OrderEntity } from './order.entity';
@@ -19,30 +18,28 @@ export interface StatusChange {
 @Injectable()
 export class OrderStatusRecorder {
   /**
-   * Inserts new orders in one statement, with the CTEs `along` returns (e.g.
-   * OutboxWriter.insertCte: its parameters are numbered from the one it is given). The orders go as
-   * one JSON parameter, so the statement's text, and its prepared plan, is the same for any number.
+   * The insert of new orders as a CTE (`inserted`) for a statement of the caller's, its one
+   * parameter numbered `firstParam`: the orders as one JSON array, so the statement's text, and its
+   * prepared plan, is the same for any number. With `when` (a SQL condition), only if it holds.
    */
-  async insertOrders(
-    manager: EntityManager,
+  insertOrdersCte(
     orders: OrderEntity[],
-    along?: (firstParam: number) => { sql: string; params: unknown[] },
-  ): Promise<void> {
-    const extra = along?.(2);
-    await manager.query(
-      `with inserted as (
+    firstParam: number,
+    when?: string,
+  ): { sql: string; params: unknown[] } {
+    return {
+      sql: `inserted as (
          insert into orders (id, customer_id, status, version, items, total_cents, currency, reason,
                              payment_token, shipping_address, created_at, updated_at, history)
          select id, customer_id, status, version, items, total_cents, currency, reason,
                 payment_token, shipping_address, created_at, updated_at, history
-           from json_to_recordset($1::json) as o(
+           from json_to_recordset($${firstParam}::json) as o(
                   id uuid, customer_id text, status text, version int, items jsonb, total_cents bigint,
                   currency text, reason text, payment_token text, shipping_address jsonb,
-                  created_at timestamptz, updated_at timestamptz, history jsonb)
-       )${extra ? `, ${extra.sql}` : ''}
-       select 1`,
-      [JSON.stringify(orders.map(toInsertedRow)), ...(extra?.params ?? [])],
-    );
+                  created_at timestamptz, updated_at timestamptz, history jsonb)${when ? `\n          where ${when}` : ''}
+       )`,
+      params: [JSON.stringify(orders.map(toInsertedRow))],
+    };
   }
 
   /** OrderStatusChanged for the order's current state; its history includes the current version. */

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { OutboxWriter } from '@orderflow/messaging';
 import { Coalescer, injectTraceContext } from '@orderflow/service-defaults';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
@@ -28,7 +28,7 @@ export class OrderIntake {
     this.coalescer = new Coalescer<NewOrder, void>({
       name: 'order-intake',
       together: (orders) => this.insertTogether(orders),
-      alone: (order) => this.insert(this.dataSource.manager, [order]),
+      alone: (order) => this.insert([order]),
       maxSize: MAX_ORDERS_PER_INSERT,
     });
   }
@@ -40,23 +40,33 @@ export class OrderIntake {
     return this.coalescer.submit({ order: newOrder.order, events });
   }
 
-  /** Inserts orders and their events in one statement, through `manager` (in its transaction, if any). */
-  insert(manager: EntityManager, orders: NewOrder[]): Promise<void> {
-    return this.recorder.insertOrders(
-      manager,
+  /**
+   * The CTEs that insert `orders` and their events (`inserted`, `outbox_locked`, `outbox_rows`),
+   * parameters numbered from `firstParam`; with `when` (a SQL condition), only if it holds.
+   */
+  insertCtes(orders: NewOrder[], firstParam: number, when?: string): { sql: string; params: unknown[] } {
+    const inserted = this.recorder.insertOrdersCte(
       orders.map(({ order }) => order),
-      (firstParam) =>
-        this.outbox.insertCte(
-          orders.flatMap(({ events }) => events),
-          firstParam,
-        ),
+      firstParam,
+      when,
     );
+    const outbox = this.outbox.insertCte(
+      orders.flatMap(({ events }) => events),
+      firstParam + inserted.params.length,
+      when,
+    );
+    return { sql: `${inserted.sql}, ${outbox.sql}`, params: [...inserted.params, ...outbox.params] };
+  }
+
+  private async insert(orders: NewOrder[]): Promise<void> {
+    const { sql, params } = this.insertCtes(orders, 1);
+    await this.dataSource.query(`with ${sql} select 1`, params);
   }
 
   /** Undefined, so that each goes alone, when the combined insert failed. */
   private async insertTogether(orders: NewOrder[]): Promise<void[] | undefined> {
     try {
-      await this.insert(this.dataSource.manager, orders);
+      await this.insert(orders);
       return orders.map(() => undefined);
     } catch (error) {
       this.logger.warn(

@@ -1,10 +1,10 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ProblemException } from '@orderflow/service-defaults';
 import type { OrderEntity } from '../order/order.entity';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
-import { newOrder } from './new-order';
+import { NewOrder, newOrder } from './new-order';
 import { OrderIntake } from './order-intake';
 import { requestHash } from './idempotency-key';
 import type { PlaceOrderRequest } from './place-order.request';
@@ -20,9 +20,10 @@ export interface PlaceOrderResponse {
 /**
  * Stores the order (its history begun), OrderCreated and OrderStatusChanged(PENDING) in one
  * statement, which is its own transaction, shared with the orders of concurrent POSTs
- * (OrderIntake). With an Idempotency-Key, the key row is inserted first in a transaction that also
- * runs that statement for this order alone: a concurrent duplicate blocks on its primary key until
- * this one commits, then replays it.
+ * (OrderIntake). With an Idempotency-Key, the statement is the request's own and begins by claiming
+ * the key with the answer this request will get; the order and its events are inserted only if the
+ * claim succeeded. A concurrent duplicate's claim waits on the key until that commits, then finds
+ * it taken and replays its answer.
  */
 @Injectable()
 export class PlaceOrder {
@@ -32,44 +33,54 @@ export class PlaceOrder {
     private readonly recorder: OrderStatusRecorder,
   ) {}
 
-  place(
+  async place(
     customerId: string,
     request: PlaceOrderRequest,
     idempotencyKey?: string,
   ): Promise<PlaceOrderResponse> {
+    const placed = newOrder(customerId, request, this.recorder);
+    const response = accepted(placed.order);
     if (idempotencyKey === undefined) {
-      const placed = newOrder(customerId, request, this.recorder);
-      return this.intake.submit(placed).then(() => accepted(placed.order));
-    }
-    return this.dataSource.transaction(async (manager) => {
-      const earlier = await this.claimKey(manager, customerId, idempotencyKey, requestHash(request));
-      if (earlier) return earlier;
-      const placed = newOrder(customerId, request, this.recorder);
-      await this.intake.insert(manager, [placed]);
-      const response = accepted(placed.order);
-      await manager.update(
-        IdempotencyKeyEntity,
-        { customerId, key: idempotencyKey },
-        { statusCode: response.statusCode, responseBody: response.body, responseHeaders: response.headers },
-      );
+      await this.intake.submit(placed);
       return response;
-    });
+    }
+    const hash = requestHash(request);
+    if (await this.claimAndInsert({ customerId, key: idempotencyKey, hash }, placed, response))
+      return response;
+    return this.answerOfClaim(customerId, idempotencyKey, hash);
   }
 
-  /** Claims the key for this request, or returns the stored answer of the request that holds it. */
-  private async claimKey(
-    manager: EntityManager,
-    customerId: string,
-    key: string,
-    hash: string,
-  ): Promise<PlaceOrderResponse | undefined> {
-    const claimed: unknown[] = await manager.query(
-      `insert into idempotency_keys (customer_id, key, request_hash) values ($1, $2, $3)
-       on conflict do nothing returning key`,
-      [customerId, key, hash],
+  /** One statement: claims the key with `response`, and inserts the order only if it got the key. */
+  private async claimAndInsert(
+    claim: { customerId: string; key: string; hash: string },
+    placed: NewOrder,
+    response: PlaceOrderResponse,
+  ): Promise<boolean> {
+    const claimed = 'exists (select 1 from claimed)';
+    const insert = this.intake.insertCtes([placed], 7, claimed);
+    const [row] = await this.dataSource.query<{ claimed: number }[]>(
+      `with claimed as (
+         insert into idempotency_keys (customer_id, key, request_hash, status_code, response_body, response_headers)
+         values ($1, $2, $3, $4, $5, $6)
+         on conflict do nothing returning 1
+       ), ${insert.sql}
+       select count(*)::int as claimed from claimed`,
+      [
+        claim.customerId,
+        claim.key,
+        claim.hash,
+        response.statusCode,
+        JSON.stringify(response.body),
+        JSON.stringify(response.headers),
+        ...insert.params,
+      ],
     );
-    if (claimed.length > 0) return undefined;
-    const existing = await manager.findOneBy(IdempotencyKeyEntity, { customerId, key });
+    return row.claimed === 1;
+  }
+
+  /** The stored answer of the request that holds the key, or why there is none to give. */
+  private async answerOfClaim(customerId: string, key: string, hash: string): Promise<PlaceOrderResponse> {
+    const existing = await this.dataSource.manager.findOneBy(IdempotencyKeyEntity, { customerId, key });
     if (existing && existing.requestHash !== hash) {
       throw new ProblemException(
         HttpStatus.UNPROCESSABLE_ENTITY,
@@ -78,6 +89,7 @@ export class PlaceOrder {
         'This Idempotency-Key was already used with a different request body',
       );
     }
+    // Only a key claimed by an older version, which stored the answer after the order, has none yet.
     if (!existing || existing.statusCode === null) {
       throw new ProblemException(
         HttpStatus.CONFLICT,

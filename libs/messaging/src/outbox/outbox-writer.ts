@@ -64,11 +64,13 @@ export class OutboxWriter {
    * records. One round trip, one row for all the events (ADR 0057). The lock serializes writers per
    * aggregate until commit, so identity values of one aggregate's rows are allocated in commit order
    * and the relay's `order by id` is the per-key order. Keys are locked in sorted order so that two
-   * writers cannot deadlock.
+   * writers cannot deadlock. With `when` (a SQL condition of the statement's), the row is inserted
+   * only if it holds.
    */
   insertCte(
     events: OutgoingEvent[],
     firstParam: number,
+    when?: string,
   ): { sql: string; params: unknown[]; eventIds: string[] } {
     const rows = events.map((event) => this.toRow(event));
     const [keys, count, array] = [0, 1, 2].map((i) => `$${firstParam + i}`);
@@ -77,7 +79,8 @@ export class OutboxWriter {
          select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest(${keys}::text[]) as key
        ), outbox_rows as (
          insert into messaging_outbox (event_count, events)
-         select ${count}::int, ${array}::json where (select count(*) from outbox_locked) >= 0
+         select ${count}::int, ${array}::json
+          where (select count(*) from outbox_locked) >= 0${when ? ` and ${when}` : ''}
        )`,
       params: [[...new Set(rows.map((row) => row.key))].sort(), rows.length, JSON.stringify(rows)],
       eventIds: rows.map((row) => row.eventId),
