@@ -4,7 +4,14 @@ import { parseOptions } from './options';
 describe('bench:requests options', () => {
   it('measures every kind, in order of the work they do, twice by default', () => {
     const options = parseOptions([]);
-    expect(options.kinds.map((k) => k.name)).toEqual(['noop', 'health', 'refused', 'not-found', 'accepted']);
+    expect(options.kinds.map((k) => k.name)).toEqual([
+      'noop',
+      'health',
+      'refused',
+      'not-found',
+      'accepted',
+      'keyed',
+    ]);
     expect(options).toMatchObject({ rate: 200, seconds: 15, rounds: 2, idleSeconds: 3 });
   });
 

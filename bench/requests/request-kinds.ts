@@ -6,6 +6,7 @@ export interface BenchRequest {
   body?: unknown;
   /** Sent with a customer's bearer token. */
   authenticated: boolean;
+  headers?: Record<string, string>;
 }
 
 /** The no-op Nest app of the limits, or order-service. */
@@ -54,23 +55,35 @@ export const REQUEST_KINDS: readonly RequestKind[] = [
   {
     name: 'accepted',
     server: 'order-service',
-    what: 'POST /orders accepted: auth, validation, one insert with its history row and two outbox rows',
+    what: 'POST /orders accepted: auth, validation, the order and its outbox row in one insert, shared with concurrent POSTs',
+    expectedStatus: 202,
+    request: (n) => ({ method: 'POST', path: '/orders', body: orderBody(n), authenticated: true }),
+  },
+  {
+    name: 'keyed',
+    server: 'order-service',
+    what: 'POST /orders accepted with a new Idempotency-Key: the key claimed with its answer, the order and its outbox row, one statement',
     expectedStatus: 202,
     request: (n) => ({
       method: 'POST',
       path: '/orders',
-      body: {
-        items: [
-          { sku: `SKU-${n % 1000}`, quantity: 1 + (n % 3) },
-          { sku: `SKU-${(n % 1000) + 1000}`, quantity: 1 },
-        ],
-        paymentToken: 'tok_visa',
-        shippingAddress: ADDRESS,
-      },
+      body: orderBody(n),
       authenticated: true,
+      headers: { 'idempotency-key': randomUUID() },
     }),
   },
 ];
+
+function orderBody(n: number) {
+  return {
+    items: [
+      { sku: `SKU-${n % 1000}`, quantity: 1 + (n % 3) },
+      { sku: `SKU-${(n % 1000) + 1000}`, quantity: 1 },
+    ],
+    paymentToken: 'tok_visa',
+    shippingAddress: ADDRESS,
+  };
+}
 
 export function requestKindsNamed(names: string[]): RequestKind[] {
   return names.map((name) => {

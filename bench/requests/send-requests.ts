@@ -37,7 +37,10 @@ async function send(
   answered: Answered,
 ): Promise<void> {
   const request = kind.request(n);
-  const headers: Record<string, string> = request.authenticated ? { authorization: `Bearer ${token}` } : {};
+  const headers: Record<string, string> = {
+    ...request.headers,
+    ...(request.authenticated && { authorization: `Bearer ${token}` }),
+  };
   const body = request.body === undefined ? undefined : JSON.stringify(request.body);
   if (body !== undefined) headers['content-type'] = 'application/json';
   try {

@@ -36,6 +36,7 @@ describe('npm run bench:requests (short form)', () => {
       'refused',
       'not-found',
       'accepted',
+      'keyed',
     ]);
     for (const result of run.report.results) {
       expect(result).toMatchObject({ round: 1, requests: 40, failures: 0, failureSamples: [] });
