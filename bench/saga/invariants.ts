@@ -14,7 +14,7 @@ export interface Invariant {
  */
 export async function checkInvariants(
   system: BenchSystem,
-  run: { acceptedOrders: number; seededStock: number; skus: string[] },
+  run: { acceptedOrders: number; acceptedKeyed: number; seededStock: number; skus: string[] },
 ): Promise<Invariant[]> {
   return withClients(system, async (db) => {
     const orders = await db.orders.query<{ status: string; n: string }>(
@@ -47,6 +47,11 @@ export async function checkInvariants(
     const { processed, orders: chargedOrders } = charges.rows[0];
     const shipments = await db.shipping.query<{ n: string; orders: string }>(
       'select count(*) as n, count(distinct order_id) as orders from shipments',
+    );
+
+    const keys = await db.orders.query<{ keys: string; orders: string }>(
+      `select count(*) as keys, count(o.id) as orders
+         from idempotency_keys k left join orders o on o.id = (k.response_body->>'orderId')::uuid`,
     );
 
     return [
@@ -82,6 +87,11 @@ export async function checkInvariants(
         name: 'one shipment per paid order',
         ok: Number(shipments.rows[0].n) === paid && Number(shipments.rows[0].orders) === paid,
         detail: `${shipments.rows[0].n} shipments, ${paid} paid orders`,
+      },
+      {
+        name: 'one stored Idempotency-Key per keyed POST, each naming its order',
+        ok: Number(keys.rows[0].keys) === run.acceptedKeyed && keys.rows[0].orders === keys.rows[0].keys,
+        detail: `${keys.rows[0].keys} keys (${keys.rows[0].orders} naming an order), ${run.acceptedKeyed} keyed POSTs accepted`,
       },
     ];
   });

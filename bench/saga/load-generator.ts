@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Customer } from './customers';
 import { HttpSender } from './http-client';
 import { OrderMix } from './options';
@@ -17,6 +18,8 @@ export interface Arrival {
   kind: OrderKind;
   customer: Customer;
   items: { sku: string; quantity: number }[];
+  /** Sent with a new Idempotency-Key. */
+  keyed: boolean;
   /** When the request was due (latency is measured from here: no coordinated omission). */
   scheduledAt: number;
   sentAt?: number;
@@ -36,6 +39,7 @@ export async function runArrivals(options: {
   customers: Customer[];
   skus: string[];
   mix: OrderMix;
+  keyedShare: number;
   rate: number;
   seconds: number;
   sequence: { next: number };
@@ -44,14 +48,19 @@ export async function runArrivals(options: {
   const arrivals: Arrival[] = [];
   await openLoop(options.rate, options.seconds, (_, dueAt) => {
     const n = options.sequence.next++;
-    const arrival = plan(n, customers[n % customers.length], options.skus, options.mix, dueAt);
+    const arrival = plan(n, customers[n % customers.length], options, dueAt);
     arrivals.push(arrival);
     return post(client, arrival);
   });
   return arrivals;
 }
 
-function plan(n: number, customer: Customer, skus: string[], mix: OrderMix, scheduledAt: number): Arrival {
+function plan(
+  n: number,
+  customer: Customer,
+  { skus, mix, keyedShare }: { skus: string[]; mix: OrderMix; keyedShare: number },
+  scheduledAt: number,
+): Arrival {
   const draw = fraction(n);
   const kind: OrderKind =
     draw < mix.success ? 'success' : draw < mix.success + mix.declined ? 'declined' : 'rejected';
@@ -61,7 +70,9 @@ function plan(n: number, customer: Customer, skus: string[], mix: OrderMix, sche
   );
   const items = [...picked].map((sku, line) => ({ sku, quantity: 1 + ((n + line) % 3) }));
   if (kind === 'rejected') items[0] = { sku: `UNKNOWN-${n}`, quantity: 1 };
-  return { kind, customer, items, scheduledAt };
+  // Another stride of the sequence, so that keyed POSTs spread over every kind.
+  const keyed = fraction(n * 7 + 3) < keyedShare;
+  return { kind, customer, items, keyed, scheduledAt };
 }
 
 /** A deterministic, well-spread number in [0, 1) for arrival n (golden-ratio sequence). */
@@ -80,7 +91,11 @@ async function post(client: HttpSender, arrival: Arrival): Promise<void> {
     const answer = await client.send(
       'POST',
       '/orders',
-      { authorization: `Bearer ${arrival.customer.token}`, 'content-type': 'application/json' },
+      {
+        authorization: `Bearer ${arrival.customer.token}`,
+        'content-type': 'application/json',
+        ...(arrival.keyed && { 'idempotency-key': randomUUID() }),
+      },
       body,
     );
     arrival.answeredAt = now();

@@ -118,6 +118,7 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
     sockets,
     skus,
     mix: options.mix,
+    keyedShare: options.keyedShare,
     sequence: { next: 0 },
     pg,
     kafka,
@@ -143,6 +144,7 @@ async function runSaga(system: BenchSystem, options: BenchOptions) {
     }
     const invariants = await checkInvariants(system, {
       acceptedOrders: [...warmups, ...steps].reduce((n, s) => n + s.orders.accepted, 0),
+      acceptedKeyed: [...warmups, ...steps].reduce((n, s) => n + s.orders.acceptedKeyed, 0),
       seededStock: SEEDED_STOCK,
       skus,
     });

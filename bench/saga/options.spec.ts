@@ -31,6 +31,18 @@ describe('bench options: --warmup-max-seconds', () => {
   });
 });
 
+describe('bench options: --keyed-percent', () => {
+  it('sends no Idempotency-Key unless told otherwise, and takes a percentage', () => {
+    expect(parseOptions([]).keyedShare).toBe(0);
+    expect(parseOptions(['--keyed-percent', '25']).keyedShare).toBe(0.25);
+  });
+
+  it('refuses what is not a percentage, naming the option', () => {
+    for (const bad of ['101', '-5', 'half'])
+      expect(() => parseOptions(['--keyed-percent', bad])).toThrow(/--keyed-percent/);
+  });
+});
+
 describe('bench options: --relay-process', () => {
   it('runs every relay inside its service unless told otherwise', () => {
     expect(parseOptions([]).relayProcess).toEqual([]);

@@ -21,6 +21,8 @@ export interface BenchOptions {
   /** Keep-alive HTTP connections of the load generator (the client-side concurrency cap). */
   connections: number;
   mix: OrderMix;
+  /** Share of POSTs sent with a new Idempotency-Key, as a storefront that retries safely sends them. */
+  keyedShare: number;
   skus: number;
   /** Seconds after a step's last arrival within which every order of the step must be terminal. */
   drainSeconds: number;
@@ -58,6 +60,7 @@ const USAGE = `npm run bench -- [options]
   --customers 200                customers, each holding a Socket.IO connection
   --connections 64               keep-alive HTTP connections of the load generator
   --mix 90/5/5                   success / declined (tok_declined) / rejected (unknown SKU), percent
+  --keyed-percent 0              percent of POSTs sent with a new Idempotency-Key
   --skus 1000                    catalog size seeded before the run
   --drain-seconds 30             every order of a step must be terminal this long after its last arrival
   --limits all|none              measure the machine's limits (pgbench, Postgres round trip, Kafka floor, HTTP ceiling)
@@ -85,6 +88,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     customers: positive('--customers', values.customers),
     connections: positive('--connections', values.connections),
     mix: parseMix(values.mix),
+    keyedShare: parsePercent('--keyed-percent', values['keyed-percent']),
     skus: positive('--skus', values.skus),
     drainSeconds: positive('--drain-seconds', values['drain-seconds']),
     limits,
@@ -145,6 +149,12 @@ export function nonNegative(name: string, text: string): number {
   return text === '0' ? 0 : positive(name, text);
 }
 
+function parsePercent(name: string, text: string): number {
+  const value = nonNegative(name, text);
+  if (value > 100) throw new UsageError(`${name}: expected a percentage from 0 to 100, got "${text}"`);
+  return value / 100;
+}
+
 function parseMix(text: string): OrderMix {
   const parts = text.split('/').map(Number);
   const total = parts.reduce((a, b) => a + b, 0);
@@ -166,6 +176,7 @@ function parseFlags(argv: string[]) {
         customers: { type: 'string', default: '200' },
         connections: { type: 'string', default: '64' },
         mix: { type: 'string', default: '90/5/5' },
+        'keyed-percent': { type: 'string', default: '0' },
         skus: { type: 'string', default: '1000' },
         'drain-seconds': { type: 'string', default: '30' },
         limits: { type: 'string', default: 'all' },

@@ -7,6 +7,7 @@ const arrival = (fields: Partial<Arrival>): Arrival => ({
   kind: 'success',
   customer,
   items: [{ sku: 'SKU-1', quantity: 1 }],
+  keyed: false,
   scheduledAt: 0,
   ...fields,
 });
@@ -40,7 +41,7 @@ describe('a step’s POST errors', () => {
       rate: 20,
       seconds: 5,
       errors: postErrors(arrivals),
-      orders: { offered: 100, accepted: 98, completedInStep: 98, completedPerSecond: 19.6 },
+      orders: { offered: 100, accepted: 98, acceptedKeyed: 0, completedInStep: 98, completedPerSecond: 19.6 },
       backlog: { inFlightAtStepEnd: 0, maxOutbox: 0, maxConsumerLag: 0, drainMs: 0 },
     };
     expect(judge(step)).toEqual(['2 POST errors']);

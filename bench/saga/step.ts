@@ -17,7 +17,14 @@ export interface StepResult {
   seconds: number;
   sustainable: boolean;
   verdict: string[];
-  orders: { offered: number; accepted: number; completedInStep: number; completedPerSecond: number };
+  orders: {
+    offered: number;
+    accepted: number;
+    /** Accepted POSTs that carried an Idempotency-Key (`--keyed-percent`). */
+    acceptedKeyed: number;
+    completedInStep: number;
+    completedPerSecond: number;
+  };
   errors: StepErrors;
   /** How late the generator sent requests relative to their schedule (its own health). */
   sendLagMs: Percentiles;
@@ -69,6 +76,7 @@ export interface StepContext {
   sockets: CustomerSockets;
   skus: string[];
   mix: OrderMix;
+  keyedShare: number;
   sequence: { next: number };
   pg: PgCommitCounter;
   kafka: KafkaCounter;
@@ -128,6 +136,7 @@ export async function runStep(ctx: StepContext, rate: number, seconds: number): 
     orders: {
       offered: arrivals.length,
       accepted: accepted.length,
+      acceptedKeyed: accepted.filter((a) => a.keyed).length,
       completedInStep,
       completedPerSecond: round(completedInStep / seconds),
     },

@@ -26,6 +26,8 @@ describe('npm run bench (short form)', () => {
       '45',
       '--limits',
       'none',
+      '--keyed-percent',
+      '50',
     ]);
   }, 170_000);
 
@@ -39,6 +41,9 @@ describe('npm run bench (short form)', () => {
     expect(step.rate).toBe(20);
     expect(step.orders.offered).toBe(100);
     expect(step.orders.accepted).toBe(100);
+    // Half the POSTs carried an Idempotency-Key, and their orders ran the saga like the others.
+    expect(step.orders.acceptedKeyed).toBeGreaterThanOrEqual(40);
+    expect(step.orders.acceptedKeyed).toBeLessThanOrEqual(60);
     expect(step.terminalLatencyMs.count).toBe(100);
     expect(Object.keys(step.hopLatencyMs)).toEqual(expect.arrayContaining(['PENDING→INVENTORY_RESERVED']));
     // The stages come from the step's messages on Kafka and the consumers' inboxes.
