@@ -1,4 +1,5 @@
 import type { RequestBenchReport } from '../../bench/requests/report';
+import { REQUEST_KINDS } from '../../bench/requests/request-kinds';
 import { BenchScriptRun, runBenchScript } from './bench-script';
 
 // The short form of `npm run bench:requests`: one round of each request kind, two seconds each.
@@ -30,14 +31,7 @@ describe('npm run bench:requests (short form)', () => {
 
   it('measures every request kind once, each answered as its kind expects', () => {
     expect(run.exitCode).toBe(0);
-    expect(run.report.results.map((r) => r.kind)).toEqual([
-      'noop',
-      'health',
-      'refused',
-      'not-found',
-      'accepted',
-      'keyed',
-    ]);
+    expect(run.report.results.map((r) => r.kind)).toEqual(REQUEST_KINDS.map((k) => k.name));
     for (const result of run.report.results) {
       expect(result).toMatchObject({ round: 1, requests: 40, failures: 0, failureSamples: [] });
       expect(result.latencyMs.count).toBe(40);

@@ -56,8 +56,15 @@ export class PlaceOrder {
     placed: NewOrder,
     response: PlaceOrderResponse,
   ): Promise<boolean> {
-    const claimed = 'exists (select 1 from claimed)';
-    const insert = this.intake.insertCtes([placed], 7, claimed);
+    const claimParams = [
+      claim.customerId,
+      claim.key,
+      claim.hash,
+      response.statusCode,
+      JSON.stringify(response.body),
+      JSON.stringify(response.headers),
+    ];
+    const insert = this.intake.insertCtes([placed], claimParams.length + 1, 'exists (select 1 from claimed)');
     const [row] = await this.dataSource.query<{ claimed: number }[]>(
       `with claimed as (
          insert into idempotency_keys (customer_id, key, request_hash, status_code, response_body, response_headers)
@@ -65,15 +72,7 @@ export class PlaceOrder {
          on conflict do nothing returning 1
        ), ${insert.sql}
        select count(*)::int as claimed from claimed`,
-      [
-        claim.customerId,
-        claim.key,
-        claim.hash,
-        response.statusCode,
-        JSON.stringify(response.body),
-        JSON.stringify(response.headers),
-        ...insert.params,
-      ],
+      [...claimParams, ...insert.params],
     );
     return row.claimed === 1;
   }
