@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { DEMO_ADDRESS, waitForLockWait } from '@orderflow/testing';
 import type { EventPayloads, EventType } from '@orderflow/contracts';
-import { EventEnvelope, PermanentEventError } from '@orderflow/messaging';
+import { EventEnvelope, PermanentEventError, statementOfCtes } from '@orderflow/messaging';
 import { envelope, orderTestDb } from '../../test/order-db';
 import { OrderEntity } from '../order/order.entity';
 import { currentHistoryEntry } from '../order/order-snapshot';
@@ -64,8 +64,8 @@ describe('applying a run of saga events against Postgres', () => {
       updatedAt: at,
     });
     order.history = [currentHistoryEntry(order, at)];
-    const insert = recorder.insertOrdersCte([order], 1);
-    await db.dataSource.query(`with ${insert.sql} select 1`, insert.params);
+    const insert = statementOfCtes(recorder.insertOrdersCte([order], 1));
+    await db.dataSource.query(insert.sql, insert.params);
     return order.id;
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderStatus } from '@orderflow/contracts';
-import type { OutgoingEvent } from '@orderflow/messaging';
+import type { OutgoingEvent, SqlPart } from '@orderflow/messaging';
 import { OrderEntity } from './order.entity';
 import { toSnapshot } from './order-snapshot';
 
@@ -22,11 +22,7 @@ export class OrderStatusRecorder {
    * parameter numbered `firstParam`: the orders as one JSON array, so the statement's text, and its
    * prepared plan, is the same for any number. With `when` (a SQL condition), only if it holds.
    */
-  insertOrdersCte(
-    orders: OrderEntity[],
-    firstParam: number,
-    when?: string,
-  ): { sql: string; params: unknown[] } {
+  insertOrdersCte(orders: OrderEntity[], firstParam: number, when?: string): SqlPart {
     return {
       sql: `inserted as (
          insert into orders (id, customer_id, status, version, items, total_cents, currency, reason,

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { OutboxWriter } from '@orderflow/messaging';
+import { OutboxWriter, SqlPart, statementOfCtes } from '@orderflow/messaging';
 import { Coalescer, injectTraceContext } from '@orderflow/service-defaults';
 import { OrderStatusRecorder } from '../order/order-status-recorder';
 import type { NewOrder } from './new-order';
@@ -44,7 +44,7 @@ export class OrderIntake {
    * The CTEs that insert `orders` and their events (`inserted`, `outbox_locked`, `outbox_rows`),
    * parameters numbered from `firstParam`; with `when` (a SQL condition), only if it holds.
    */
-  insertCtes(orders: NewOrder[], firstParam: number, when?: string): { sql: string; params: unknown[] } {
+  insertCtes(orders: NewOrder[], firstParam: number, when?: string): SqlPart {
     const inserted = this.recorder.insertOrdersCte(
       orders.map(({ order }) => order),
       firstParam,
@@ -59,8 +59,8 @@ export class OrderIntake {
   }
 
   private async insert(orders: NewOrder[]): Promise<void> {
-    const { sql, params } = this.insertCtes(orders, 1);
-    await this.dataSource.query(`with ${sql} select 1`, params);
+    const { sql, params } = statementOfCtes(this.insertCtes(orders, 1));
+    await this.dataSource.query(sql, params);
   }
 
   /** Undefined, so that each goes alone, when the combined insert failed. */

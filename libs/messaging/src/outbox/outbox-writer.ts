@@ -17,6 +17,17 @@ export interface OutgoingEvent<K extends EventType = EventType> {
   trace?: TraceCarrier;
 }
 
+/** A piece of SQL and the parameters it uses, numbered as the statement it goes in needs. */
+export interface SqlPart {
+  sql: string;
+  params: unknown[];
+}
+
+/** CTEs (`name as (…)`, comma-separated) run as a statement of their own. */
+export function statementOfCtes(ctes: SqlPart): SqlPart {
+  return { sql: `with ${ctes.sql} select 1`, params: ctes.params };
+}
+
 export interface OutboxWriterOptions {
   producer: string;
   /** Prepended to every topic name; lets tests and benchmarks run in their own topics. */
@@ -51,10 +62,10 @@ export class OutboxWriter {
    * transaction of the state change it records (e.g. pipelined with its COMMIT); undefined when
    * there is nothing to insert.
    */
-  statement(events: OutgoingEvent[]): { sql: string; params: unknown[]; eventIds: string[] } | undefined {
+  statement(events: OutgoingEvent[]): (SqlPart & { eventIds: string[] }) | undefined {
     if (events.length === 0) return undefined;
     const insert = this.insertCte(events, 1);
-    return { sql: `with ${insert.sql} select 1`, params: insert.params, eventIds: insert.eventIds };
+    return { ...statementOfCtes(insert), eventIds: insert.eventIds };
   }
 
   /**
@@ -67,11 +78,7 @@ export class OutboxWriter {
    * writers cannot deadlock. With `when` (a SQL condition of the statement's), the row is inserted
    * only if it holds.
    */
-  insertCte(
-    events: OutgoingEvent[],
-    firstParam: number,
-    when?: string,
-  ): { sql: string; params: unknown[]; eventIds: string[] } {
+  insertCte(events: OutgoingEvent[], firstParam: number, when?: string): SqlPart & { eventIds: string[] } {
     const rows = events.map((event) => this.toRow(event));
     const [keys, count, array] = [0, 1, 2].map((i) => `$${firstParam + i}`);
     return {
